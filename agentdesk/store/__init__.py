@@ -1,0 +1,5 @@
+"""The store: models, engine and sessions, migrations, full-text search."""
+
+from agentdesk.store.engine import Store
+
+__all__ = ["Store"]

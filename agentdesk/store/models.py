@@ -1,0 +1,199 @@
+"""Every table of the store, in one module (SQLModel's advice: no import cycles).
+
+Times are time-zone-aware UTC datetimes (SQLModel's UTCDateTime refuses naive
+ones); make them with `agentdesk.clock.utcnow()`. These ORM objects never leave the
+service layer: the UI and CLI get the read models of `agentdesk.services.views`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Direction(StrEnum):
+    """Which way a message went: from the customer, to the customer, or internal."""
+
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+
+
+class Status(StrEnum):
+    """The life of a conversation."""
+
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+
+
+class OutboxStatus(StrEnum):
+    """Where a queued reply is on its way out."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    NEEDS_APPROVAL = "needs_approval"
+
+
+#: Sort key used for conversations without an SLA due time: they sort after every due one.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the store itself (e.g. whether it is a demo store)."""
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Agent(SQLModel, table=True):
+    """A person who answers customers; `login` is the OS login name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(unique=True, index=True)
+    display_name: str
+    role: str = "agent"  # lead | agent | trainee
+
+
+class Customer(SQLModel, table=True):
+    """One person, whatever channel they write from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    vip: bool = False
+    created_at: datetime
+    merged_into_id: int | None = Field(default=None, foreign_key="customer.id")
+
+
+class ContactPoint(SQLModel, table=True):
+    """An address a customer is reached at: an email address or a chat handle."""
+
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    channel: str  # email | chat
+    address: str
+    network: str | None = None  # e.g. telegram, whatsapp (for chat handles)
+
+
+class Conversation(SQLModel, table=True):
+    """A thread with one customer on one channel.
+
+    `sort_due` is `sla_due_at` or `NO_DUE`: it is never NULL so that the inbox can page
+    by keyset over (sort_due, last_message_at, id) with one index per view.
+    """
+
+    __table_args__ = (
+        Index("ix_conversation_status_sort", "status", "sort_due", "last_message_at", "id"),
+        Index(
+            "ix_conversation_assignee_sort",
+            "assignee_id",
+            "status",
+            "sort_due",
+            "last_message_at",
+            "id",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    network: str | None = None
+    account: str | None = None
+    external_key: str | None = Field(default=None, index=True)
+    status: str = Status.OPEN
+    subject: str = ""
+    preview: str = ""
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="agent.id")
+    priority: str = "normal"
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime
+    first_response_at: datetime | None = None
+    closed_at: datetime | None = None
+    sla_due_at: datetime | None = None
+    sort_due: datetime = NO_DUE
+    snoozed_until: datetime | None = None
+    message_count: int = 0
+
+
+class Message(SQLModel, table=True):
+    """One message of a conversation: inbound, outbound or an internal note.
+
+    `raw` keeps the email source byte for byte; `parse_error` says why a mail could
+    not be parsed (it is then shown raw, never dropped).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    direction: str
+    author: str = ""
+    author_address: str = ""
+    sent_at: datetime
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    message_id_header: str | None = Field(default=None, index=True)
+    in_reply_to: str | None = None
+    references: str | None = None
+    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    parse_error: str | None = None
+    source: str | None = None  # e.g. "imap:shop/INBOX:uidvalidity:uid" or "demo"
+
+
+class Attachment(SQLModel, table=True):
+    """A file sent with a message; the name is sanitised before it is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    filename: str
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    data: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class Tag(SQLModel, table=True):
+    """A label saying why a conversation is what it is ("late by carrier")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+class ConversationTag(SQLModel, table=True):
+    """Which tags a conversation carries."""
+
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    tag_id: int = Field(foreign_key="tag.id", primary_key=True)
+
+
+class OutboxItem(SQLModel, table=True):
+    """A reply on its way out; it stays here until a channel has delivered it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    message_id: int = Field(foreign_key="message.id")
+    channel: str
+    status: str = Field(default=OutboxStatus.QUEUED, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    created_by: str = ""
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """The audit log: one line for every change, who made it and when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str
+    action: str
+    conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
+    detail: str = ""
