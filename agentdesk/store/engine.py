@@ -60,7 +60,8 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         if migrate:
-            command.upgrade(alembic_config(self.engine), "head")
+            # "heads": each feature adds its own migration branch off 0001 (merged later).
+            command.upgrade(alembic_config(self.engine), "heads")
 
     @classmethod
     def open(cls, path_or_url: str | Path, *, migrate: bool = True) -> Store:

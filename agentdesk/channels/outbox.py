@@ -1,0 +1,106 @@
+"""Delivering the outbox: each queued reply goes out through its channel's sender.
+
+A reply is claimed (queued -> sending) before it is sent and marked sent after, each
+in its own short transaction; a failure puts it back to queued (or failed after
+MAX_ATTEMPTS) with the error kept, so nothing is lost and nothing leaves twice
+because of a retry of ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from agentdesk.clock import utcnow
+from agentdesk.store import Store
+from agentdesk.store.models import Conversation, Message, OutboxItem, OutboxStatus
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class OutgoingReply:
+    """What a sender needs to deliver one reply."""
+
+    outbox_id: int
+    conversation: Conversation
+    message: Message
+
+
+class Sender(Protocol):
+    """A channel's way out. Raises on failure; returns normally once delivered."""
+
+    def send(self, reply: OutgoingReply) -> None: ...
+
+
+class DemoSender:
+    """The demo store's channel: every reply is delivered at once, locally."""
+
+    def send(self, reply: OutgoingReply) -> None:
+        return None
+
+
+def deliver(store: Store, senders: Mapping[str, Sender], limit: int = 100) -> int:
+    """Send what is queued for the channels in `senders`; returns how many went out."""
+    with store.session() as session:
+        ids = session.exec(
+            select(OutboxItem.id)
+            .where(
+                OutboxItem.status == OutboxStatus.QUEUED,
+                col(OutboxItem.channel).in_(list(senders)),
+            )
+            .order_by(col(OutboxItem.id))
+            .limit(limit)
+        ).all()
+    sent = 0
+    for outbox_id in ids:
+        assert outbox_id is not None
+        reply = _claim(store, outbox_id)
+        if reply is None:
+            continue
+        try:
+            senders[reply.conversation.channel].send(reply)
+        except Exception as error:  # any failure keeps the reply in the outbox
+            _release(store, outbox_id, str(error) or type(error).__name__)
+        else:
+            _mark_sent(store, outbox_id)
+            sent += 1
+    return sent
+
+
+def _claim(store: Store, outbox_id: int) -> OutgoingReply | None:
+    with store.session() as session:
+        # A conditional UPDATE is the claim: of two processes, only one changes the row.
+        claimed = session.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == outbox_id, col(OutboxItem.status) == OutboxStatus.QUEUED)
+            .values(status=OutboxStatus.SENDING, attempts=col(OutboxItem.attempts) + 1)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        item = session.get(OutboxItem, outbox_id)
+        assert item is not None
+        conv = session.get(Conversation, item.conversation_id)
+        message = session.get(Message, item.message_id)
+        assert conv is not None and message is not None
+        return OutgoingReply(outbox_id, conv, message)
+
+
+def _release(store: Store, outbox_id: int, error: str) -> None:
+    with store.session() as session:
+        item = session.get(OutboxItem, outbox_id)
+        assert item is not None
+        item.last_error = error[:1000]
+        item.status = OutboxStatus.FAILED if item.attempts >= MAX_ATTEMPTS else OutboxStatus.QUEUED
+
+
+def _mark_sent(store: Store, outbox_id: int) -> None:
+    with store.session() as session:
+        item = session.get(OutboxItem, outbox_id)
+        assert item is not None
+        item.status = OutboxStatus.SENT
+        item.sent_at = utcnow()

@@ -1,0 +1,47 @@
+"""The `agentdesk` command: the console by default, and one sub-app per command group.
+
+Global options (`--db`, `--config`) live on the callback and reach every command
+through `ctx.obj` (a `CliState`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agentdesk.cli import console
+from agentdesk.cli.state import CliState
+
+app = typer.Typer(
+    name="agentdesk",
+    help="A keyboard-first customer-support console for the terminal.",
+    no_args_is_help=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="AGENTDESK_DB", help="Store file (or database URL)."),
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option("--config", envvar="AGENTDESK_CONFIG", help="Config file (TOML)."),
+    ] = None,
+) -> None:
+    """Open the console on the store (the platform data dir unless --db says otherwise)."""
+    ctx.obj = CliState(db=db, config=config)
+    if ctx.invoked_subcommand is None:
+        console.run_console(ctx.obj)
+
+
+console.register(app)
+
+
+def main() -> None:
+    """Entry point of the `agentdesk` script."""
+    app()

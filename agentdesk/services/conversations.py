@@ -1,0 +1,151 @@
+"""Opening a conversation and changing its state (assign, close, reopen).
+
+Every change writes an Event line in the same transaction, so the audit log can
+never disagree with the data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import Session, col, select
+
+from agentdesk.clock import utcnow
+from agentdesk.services.desk import Desk
+from agentdesk.services.inbox import contact_points, row_of
+from agentdesk.services.views import (
+    AttachmentView,
+    ConversationDetail,
+    CustomerView,
+    MessageView,
+    PastConversation,
+)
+from agentdesk.store.models import (
+    NO_DUE,
+    Agent,
+    Attachment,
+    Conversation,
+    Customer,
+    Event,
+    Message,
+    OutboxItem,
+    Status,
+)
+
+
+class NotFound(LookupError):
+    """No conversation has that id."""
+
+
+def _get(session: Session, conversation_id: int) -> Conversation:
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        raise NotFound(f"no conversation #{conversation_id}")
+    return conv
+
+
+def record(session: Session, actor: str, action: str, conversation_id: int | None, detail: str = "") -> None:
+    """Append one audit line."""
+    session.add(Event(at=utcnow(), actor=actor, action=action, conversation_id=conversation_id, detail=detail))
+
+
+def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
+    """The conversation, its customer with every address and past conversation, and its thread."""
+    with desk.store.session() as session:
+        conv = _get(session, conversation_id)
+        customer = session.get(Customer, conv.customer_id)
+        assert customer is not None and customer.id is not None
+        assignee = session.get(Agent, conv.assignee_id).login if conv.assignee_id else None  # type: ignore[union-attr]
+        addresses = contact_points(session, [customer.id])[customer.id]
+        past = session.exec(
+            select(Conversation)
+            .where(Conversation.customer_id == customer.id)
+            .order_by(col(Conversation.last_message_at).desc())
+            .limit(200)
+        ).all()
+        messages = session.exec(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.sent_at), col(Message.id))
+        ).all()
+        message_ids = [m.id for m in messages]
+        files: dict[int, list[AttachmentView]] = defaultdict(list)
+        for att in session.exec(
+            select(Attachment).where(col(Attachment.message_id).in_(message_ids))
+        ):
+            files[att.message_id].append(AttachmentView(att.filename, att.size, att.content_type))
+        delivery = {
+            item.message_id: item.status
+            for item in session.exec(
+                select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)
+            )
+        }
+        return ConversationDetail(
+            row=row_of(conv, customer.name, assignee, addresses),
+            customer=CustomerView(
+                id=customer.id,
+                name=customer.name,
+                vip=customer.vip,
+                addresses=addresses,
+                conversations=[
+                    PastConversation(p.id or 0, p.channel, p.subject or p.preview, p.status, p.created_at, p.last_message_at)
+                    for p in past
+                ],
+            ),
+            messages=[
+                MessageView(
+                    id=m.id or 0,
+                    direction=m.direction,
+                    author=m.author,
+                    author_address=m.author_address,
+                    sent_at=m.sent_at,
+                    subject=m.subject,
+                    text=m.text,
+                    parse_error=m.parse_error,
+                    attachments=files.get(m.id or 0, []),
+                    delivery=delivery.get(m.id or 0),
+                )
+                for m in messages
+            ],
+        )
+
+
+def assign_to_me(desk: Desk, conversation_id: int) -> None:
+    """Make the current agent the conversation's assignee."""
+    with desk.store.session() as session:
+        conv = _get(session, conversation_id)
+        me = desk.agent_id(session)
+        if conv.assignee_id == me:
+            return
+        conv.assignee_id = me
+        conv.updated_at = utcnow()
+        record(session, desk.agent.login, "assign", conversation_id, desk.agent.login)
+
+
+def unassign(desk: Desk, conversation_id: int) -> None:
+    """Take the conversation off whoever has it."""
+    with desk.store.session() as session:
+        conv = _get(session, conversation_id)
+        if conv.assignee_id is None:
+            return
+        conv.assignee_id = None
+        conv.updated_at = utcnow()
+        record(session, desk.agent.login, "unassign", conversation_id)
+
+
+def set_status(desk: Desk, conversation_id: int, status: Status) -> None:
+    """Close, reopen or park a conversation; closing takes it out of SLA order."""
+    with desk.store.session() as session:
+        conv = _get(session, conversation_id)
+        if conv.status == status:
+            return
+        now = utcnow()
+        conv.status = status
+        conv.updated_at = now
+        if status == Status.CLOSED:
+            conv.closed_at = now
+            conv.sort_due = NO_DUE
+        else:
+            conv.closed_at = None
+            conv.sort_due = conv.sla_due_at or NO_DUE
+        record(session, desk.agent.login, f"status:{status}", conversation_id)

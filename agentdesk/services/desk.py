@@ -1,0 +1,40 @@
+"""The Desk: a store plus the agent working it, handed to every service call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from agentdesk.config import AgentSettings
+from agentdesk.store import Store
+from agentdesk.store.models import Agent, Meta
+
+
+@dataclass
+class Desk:
+    """Who works on which store. Cheap to pass around; holds no session."""
+
+    store: Store
+    agent: AgentSettings
+
+    def agent_id(self, session: Session) -> int:
+        """The current agent's row id, creating the row on first use."""
+        return ensure_agent(session, self.agent.login, self.agent.name)
+
+    def is_demo(self) -> bool:
+        """Whether the store was written by `agentdesk demo` (replies deliver locally)."""
+        with self.store.session() as session:
+            meta = session.get(Meta, "demo")
+            return meta is not None and meta.value == "1"
+
+
+def ensure_agent(session: Session, login: str, name: str | None = None) -> int:
+    """The id of the agent with this login; the row is created when missing."""
+    agent = session.exec(select(Agent).where(Agent.login == login)).first()
+    if agent is None:
+        agent = Agent(login=login, display_name=name or login)
+        session.add(agent)
+        session.flush()
+    assert agent.id is not None
+    return agent.id
