@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import text as sql_text
 from sqlmodel import Field, SQLModel
 
 
@@ -122,6 +123,13 @@ class Conversation(SQLModel, table=True):
     sort_due: datetime = NO_DUE
     snoozed_until: datetime | None = None
     message_count: int = 0
+    automatic: bool = False
+    """Started by automatic mail (auto-reply, bounce, bulk): kept out of the needs-reply views."""
+
+
+#: Email sources are unique: a message fetched twice (retry, two pollers, a resync after
+#: SIGKILL) is refused by the database itself, not only by the poller's own checks.
+EMAIL_SOURCE_UNIQUE_WHERE = "source LIKE 'imap:%' OR source LIKE 'import:%'"
 
 
 class Message(SQLModel, table=True):
@@ -146,6 +154,20 @@ class Message(SQLModel, table=True):
     raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     parse_error: str | None = None
     source: str | None = None  # e.g. "imap:shop/INBOX:uidvalidity:uid" or "demo"
+    auto_kind: str | None = None
+    """Why this is automatic mail (auto-reply, bounce, bulk, read-receipt), or None."""
+    raw_sha256: str | None = Field(default=None, index=True)
+    """Hash of `raw`: finds a mail again that has no Message-ID (resync after UIDVALIDITY change)."""
+
+    __table_args__ = (
+        Index(
+            "ux_message_email_source",
+            "source",
+            unique=True,
+            sqlite_where=sql_text(EMAIL_SOURCE_UNIQUE_WHERE),
+            postgresql_where=sql_text(EMAIL_SOURCE_UNIQUE_WHERE),
+        ),
+    )
 
 
 class Attachment(SQLModel, table=True):
@@ -197,3 +219,24 @@ class Event(SQLModel, table=True):
     action: str
     conversation_id: int | None = Field(default=None, foreign_key="conversation.id", index=True)
     detail: str = ""
+
+
+class MailSyncState(SQLModel, table=True):
+    """How far one IMAP folder has been read: committed with the messages it covers."""
+
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str
+    folder: str
+    uidvalidity: int
+    last_uid: int = 0
+    updated_at: datetime
+
+
+class PollerLease(SQLModel, table=True):
+    """Who polls an account right now; a holder that stops renewing loses it at `expires_at`."""
+
+    account: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime
