@@ -40,6 +40,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     NEEDS_APPROVAL = "needs_approval"
+    RETURNED = "returned"  # a lead sent a trainee's reply back with a comment
 
 
 #: Sort key used for conversations without an SLA due time: they sort after every due one.
@@ -101,6 +102,7 @@ class Conversation(SQLModel, table=True):
             "last_message_at",
             "id",
         ),
+        Index("ix_conversation_status_urgency", "status", "urgency", "last_message_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,6 +125,11 @@ class Conversation(SQLModel, table=True):
     sort_due: datetime = NO_DUE
     snoozed_until: datetime | None = None
     message_count: int = 0
+    urgency: int = 0
+    """Triage score (agentdesk.services.urgency); recomputed when urgency_at < updated_at."""
+    urgency_at: datetime | None = None
+    follow_up_at: datetime | None = None
+    """A pending conversation comes back (open) at this time if the customer stays silent."""
     automatic: bool = False
     """Started by automatic mail (auto-reply, bounce, bulk): kept out of the needs-reply views."""
 
@@ -240,3 +247,58 @@ class PollerLease(SQLModel, table=True):
     account: str = Field(primary_key=True)
     holder: str
     expires_at: datetime
+
+
+class Mention(SQLModel, table=True):
+    """An @agent mention in an internal note: it shows in that agent's mentions view."""
+
+    __table_args__ = (Index("ix_mention_agent_conversation", "agent_id", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id")
+    conversation_id: int = Field(foreign_key="conversation.id")
+    agent_id: int = Field(foreign_key="agent.id")
+    created_at: datetime
+    seen_at: datetime | None = None
+
+
+class ReviewComment(SQLModel, table=True):
+    """What a lead said when returning (or editing) a trainee's reply in the review queue."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key="outboxitem.id", index=True)
+    author: str
+    text: str
+    at: datetime
+
+
+class Presence(SQLModel, table=True):
+    """One running console: who it is, which conversation it shows, and whether they reply.
+
+    A console beats every few seconds; a row whose heartbeat is older than
+    agentdesk.services.presence.GONE_AFTER counts as gone (its session died).
+    """
+
+    __table_args__ = (Index("ix_presence_conversation_heartbeat", "conversation_id", "heartbeat_at"),)
+
+    session_id: str = Field(primary_key=True)
+    agent_login: str
+    agent_name: str = ""
+    conversation_id: int | None = None
+    activity: str = "viewing"  # viewing | replying
+    heartbeat_at: datetime = Field(index=True)
+
+
+class Draft(SQLModel, table=True):
+    """An agent's unsent reply or note: one per agent and conversation, never shared."""
+
+    __table_args__ = (UniqueConstraint("agent_login", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_login: str
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    kind: str = "reply"  # reply | note
+    text: str = ""
+    base_message_id: int = 0
+    """The newest message of the thread when the composer opened (for collision checks)."""
+    updated_at: datetime
