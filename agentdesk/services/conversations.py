@@ -122,6 +122,20 @@ def assign_to_me(desk: Desk, conversation_id: int) -> None:
         record(session, desk.agent.login, "assign", conversation_id, desk.agent.login)
 
 
+def assign_to(desk: Desk, conversation_id: int, login: str) -> None:
+    """Hand the conversation to the agent with `login` (agents.UnknownAgent if none)."""
+    from agentdesk.services.agents import find
+
+    with desk.store.session() as session:
+        conv = _get(session, conversation_id)
+        agent = find(session, login)
+        if conv.assignee_id == agent.id:
+            return
+        conv.assignee_id = agent.id
+        conv.updated_at = utcnow()
+        record(session, desk.agent.login, "assign", conversation_id, login)
+
+
 def unassign(desk: Desk, conversation_id: int) -> None:
     """Take the conversation off whoever has it."""
     with desk.store.session() as session:
