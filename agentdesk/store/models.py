@@ -302,3 +302,34 @@ class Draft(SQLModel, table=True):
     base_message_id: int = 0
     """The newest message of the thread when the composer opened (for collision checks)."""
     updated_at: datetime
+
+
+class ChatPosition(SQLModel, table=True):
+    """Where a chat account's poller has read up to (Matrix next_batch, Telegram offset).
+
+    Written in the same transaction as the messages it covers: after a crash the
+    poller starts again from the last position whose messages are in the store.
+    """
+
+    __tablename__ = "chat_position"
+
+    account: str = Field(primary_key=True)
+    kind: str  # matrix | telegram
+    position: str
+    updated_at: datetime
+
+
+class ChatMessageRef(SQLModel, table=True):
+    """Which chat event (Matrix event id, Telegram chat:message id) became which Message.
+
+    Makes ingesting idempotent and lets an edit or a redaction find the message it changes.
+    """
+
+    __tablename__ = "chat_message_ref"
+    __table_args__ = (UniqueConstraint("account", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str
+    external_id: str
+    message_id: int = Field(foreign_key="message.id", index=True)
+
