@@ -333,3 +333,26 @@ class ChatMessageRef(SQLModel, table=True):
     external_id: str
     message_id: int = Field(foreign_key="message.id", index=True)
 
+
+class CsatRating(SQLModel, table=True):
+    """A customer's 1-5 rating of a conversation (agentdesk.services.csat), one per conversation.
+
+    `agent_id` is the assignee when the rating came in, so a rating stays with the agent
+    who earned it even if the conversation is reassigned later.
+    """
+
+    __tablename__ = "csat_rating"
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", unique=True)
+    message_id: int = Field(foreign_key="message.id")
+    rating: int
+    comment: str = ""
+    rated_at: datetime = Field(index=True)
+    agent_id: int | None = Field(default=None, foreign_key="agent.id")
+
+
+# Reports (agentdesk.services.reports, migration 0006) select a period's conversations by
+# creation time and count each one's replies without reading the message rows.
+Index("ix_conversation_created_at", Conversation.created_at)
+Index("ix_message_conversation_direction", Message.conversation_id, Message.direction, Message.sent_at)
