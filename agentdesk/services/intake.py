@@ -12,7 +12,10 @@ from sqlmodel import Session, select
 
 from agentdesk.clock import utcnow
 from agentdesk.services.sla import due_after
-from agentdesk.store.models import ContactPoint, Conversation, Customer, Direction, Message, Status
+from agentdesk.services.csat import record_rating
+from agentdesk.store.models import (
+    ContactPoint, Conversation, Customer, Direction, Event, Message, Status,
+)
 from agentdesk.text import one_line
 
 
@@ -71,18 +74,26 @@ def new_conversation(
 
 
 def add_inbound(session: Session, conv: Conversation, message: Message) -> Message:
-    """Append a customer message: reopens the conversation and starts its SLA clock."""
+    """Append a customer message: reopens the conversation and starts its SLA clock.
+
+    A pure rating reply ("5 - great") after a close is recorded as the conversation's
+    CSAT rating instead, and leaves the conversation as it was.
+    """
     assert conv.id is not None
     message.conversation_id = conv.id
     message.direction = Direction.IN
     session.add(message)
-    if conv.status != Status.OPEN:
-        conv.status = Status.OPEN
-        conv.closed_at = None
-        conv.snoozed_until = None
-    if conv.sla_due_at is None:
-        conv.sla_due_at = due_after(conv.channel, message.sent_at)
-    conv.sort_due = conv.sla_due_at
+    if record_rating(session, conv, message) is None:
+        if conv.status != Status.OPEN:
+            # Logged so reports can tell a reopened conversation (and for how long) apart.
+            session.add(Event(at=utcnow(), actor="customer", action=f"status:{Status.OPEN}",
+                              conversation_id=conv.id, detail=f"was {conv.status}"))
+            conv.status = Status.OPEN
+            conv.closed_at = None
+            conv.snoozed_until = None
+        if conv.sla_due_at is None:
+            conv.sla_due_at = due_after(conv.channel, message.sent_at)
+        conv.sort_due = conv.sla_due_at
     conv.last_message_at = max(conv.last_message_at, message.sent_at)
     conv.updated_at = utcnow()
     conv.message_count += 1
