@@ -1,0 +1,47 @@
+"""The `?` screen: every key of the console, read from the bindings themselves."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def key_table(sections: list[tuple[str, list[BindingType]]]) -> Content:
+    """A plain two-column table of keys and what they do, one section per widget."""
+    parts: list[Content | tuple[str, str] | str] = []
+    for title, bindings in sections:
+        parts.append((f"{title}\n", "bold $accent"))
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            keys = ", ".join(k.strip() for k in binding.key.split(","))
+            parts.append((f"  {keys:<22}", "bold"))
+            parts.append(f"{binding.description}\n")
+        parts.append("\n")
+    return Content.assemble(*parts)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key; Esc, q or ? closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; border-title-align: center; background: $surface; padding: 0 1; }
+    """
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help")]
+
+    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        scroll = VerticalScroll()
+        scroll.border_title = "Keys"
+        with scroll:
+            yield Static(key_table(self.sections), id="keys")

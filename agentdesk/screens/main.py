@@ -1,0 +1,337 @@
+"""The main screen: Inbox, Customer and Reply panes, and every triage key.
+
+All store access runs in thread workers (named groups, exit_on_error=False); their
+results come back as `agentdesk.messages` and the panes update in handlers. Below
+100 columns or 30 rows the panes stack: the inbox alone, then (Enter) the customer
+and reply panes, Esc going back, like mutt's index and pager.
+
+| Key | Action |
+| --- | --- |
+| r | reply to the customer |
+| n | write an internal note |
+| ctrl+s | send the reply / save the note |
+| a | assign to me |
+| c | close |
+| o | reopen |
+| 1-5, v | views: open, mine, unassigned, pending, closed; v cycles |
+| ctrl+r | reload from the store |
+| ? | every key |
+| escape | back |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, TextArea
+from textual.worker import Worker, WorkerState
+
+from agentdesk.channels.outbox import DemoSender, deliver
+from agentdesk.messages import ActionDone, DetailLoaded, PageLoaded
+from agentdesk.screens.help import HelpScreen
+from agentdesk.services import Desk, compose, conversations, inbox
+from agentdesk.services.compose import Kind
+from agentdesk.services.views import VIEW_TITLES, Cursor, View
+from agentdesk.store.models import Status
+from agentdesk.widgets.composer import Composer
+from agentdesk.widgets.customer_pane import CustomerPane
+from agentdesk.widgets.inbox_list import InboxList
+
+#: The views the number keys and `v` switch between, in order.
+VIEW_KEYS: list[View] = [View.OPEN, View.MINE, View.UNASSIGNED, View.PENDING, View.CLOSED]
+
+#: Below this size the panes stack instead of sitting side by side.
+NARROW_WIDTH = 100
+NARROW_HEIGHT = 30
+
+#: Wait this long after the cursor stops before loading the highlighted conversation.
+PREVIEW_DELAY = 0.08
+
+
+class MainScreen(Screen[None]):
+    """The three-pane console."""
+
+    CSS_PATH = Path(__file__).parent.parent / "styles" / "main.tcss"
+
+    BINDINGS = [
+        Binding("r", "reply", "Reply", id="reply"),
+        Binding("n", "note", "Note", id="note"),
+        Binding("ctrl+s", "send", "Send", priority=True, id="send"),
+        Binding("a", "assign", "Assign to me", id="assign"),
+        Binding("c", "close_conversation", "Close", id="close"),
+        Binding("o", "reopen", "Reopen", id="reopen"),
+        Binding("1", "view('open')", "View: all open", show=False, id="view.open"),
+        Binding("2", "view('mine')", "View: mine", show=False, id="view.mine"),
+        Binding("3", "view('unassigned')", "View: unassigned", show=False, id="view.unassigned"),
+        Binding("4", "view('pending')", "View: pending", show=False, id="view.pending"),
+        Binding("5", "view('closed')", "View: closed", show=False, id="view.closed"),
+        Binding("v", "next_view", "Next view", id="view.next"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("escape", "back", "Back", show=False, id="back"),
+    ]
+
+    def __init__(self, desk: Desk) -> None:
+        super().__init__()
+        self.desk = desk
+        self.view = View.OPEN
+        self.total: int | None = None
+        self._preview_timer: Timer | None = None
+        self._deliver_locally = desk.is_demo()
+
+    # -- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        inbox_list = InboxList(id="inbox")
+        inbox_list.border_title = "Inbox"
+        yield inbox_list
+        with Horizontal(id="lower"):
+            customer = CustomerPane(id="customer")
+            customer.border_title = "Customer"
+            yield customer
+            composer = Composer(id="reply")
+            composer.border_title = "Reply"
+            yield composer
+        yield Footer()
+
+    @property
+    def inbox_list(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    @property
+    def customer(self) -> CustomerPane:
+        return self.query_one(CustomerPane)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    def on_mount(self) -> None:
+        self.inbox_list.focus()
+        self._update_inbox_title()
+        self.load_page(self.view, None, None)
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
+        self.set_class(narrow, "-narrow")
+
+    @property
+    def narrow(self) -> bool:
+        return self.has_class("-narrow")
+
+    def _reading(self, on: bool) -> None:
+        """In the stacked layout, show the conversation (True) or the inbox (False)."""
+        self.set_class(on, "-reading")
+
+    def _update_inbox_title(self) -> None:
+        count = "" if self.total is None else f" · {self.total:,}"
+        self.inbox_list.border_subtitle = f"{VIEW_TITLES[self.view]}{count} · 1-5 views"
+
+    # -- workers (store IO off the UI thread) ---------------------------------
+
+    @work(thread=True, group="inbox", exclusive=True, exit_on_error=False)
+    def load_page(self, view: View, after: Cursor | None, keep_id: int | None, limit: int = inbox.PAGE_SIZE) -> None:
+        """Load a page of `view` (the first one when `after` is None, with the view's count)."""
+        page = inbox.page(self.desk, view, after, limit)
+        total = inbox.count(self.desk, view) if after is None else None
+        self.post_message(PageLoaded(view, page, after, keep_id, total))
+
+    @work(thread=True, group="detail", exclusive=True, exit_on_error=False)
+    def load_detail(self, conversation_id: int, focus: bool) -> None:
+        """Load the conversation, its customer's history and its thread."""
+        self.post_message(DetailLoaded(conversations.open_detail(self.desk, conversation_id), focus))
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def store_action(self, conversation_id: int, change: Callable[[Desk, int], object], notice: str) -> None:
+        """Apply one change to the store, then say it happened."""
+        change(self.desk, conversation_id)
+        self.post_message(ActionDone(conversation_id, notice))
+
+    @work(thread=True, group="send", exit_on_error=False)
+    def send_text(self, conversation_id: int, text: str, kind: Kind) -> None:
+        """Queue the reply (or save the note); the demo store delivers it at once."""
+        compose.queue(self.desk, conversation_id, text, kind)
+        if kind is Kind.REPLY and self._deliver_locally:
+            demo = DemoSender()
+            deliver(self.desk.store, {"email": demo, "chat": demo})
+        notice = "Note saved" if kind is Kind.NOTE else (
+            "Reply sent (demo channel)" if self._deliver_locally else "Reply queued in the outbox"
+        )
+        self.app.call_from_thread(self.composer.sent, conversation_id, kind)
+        self.post_message(ActionDone(conversation_id, notice))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place where any failed store call becomes a notice; nothing is lost."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            if event.worker.group == "send":
+                message = f"Not sent, your text is still in the composer: {error}"
+            else:
+                message = f"{type(error).__name__}: {error}"
+            self.notify(message, title="Store error", severity="error", markup=False)
+            self.inbox_list.loading_more = False
+
+    # -- results ---------------------------------------------------------------
+
+    @on(PageLoaded)
+    def _page_loaded(self, message: PageLoaded) -> None:
+        if message.view is not self.view:
+            return  # an answer for a view we already left
+        if message.after is None:
+            self.total = message.total
+            self._update_inbox_title()
+            self.inbox_list.set_rows(message.page.rows, message.page.next, message.keep_id)
+            if not message.page.rows:
+                self.customer.clear()
+                self.composer.set_conversation(None)
+        else:
+            self.inbox_list.append_rows(message.page.rows, message.page.next)
+
+    @on(DetailLoaded)
+    def _detail_loaded(self, message: DetailLoaded) -> None:
+        current = self.inbox_list.current
+        if current is None or current.id != message.detail.row.id:
+            return  # the cursor has moved on
+        self.customer.show(message.detail)
+        self.composer.set_conversation(message.detail.row)
+        self.inbox_list.replace_row(message.detail.row)
+        if message.focus:
+            self._reading(True)
+            if self.narrow:
+                self.customer.focus()
+
+    @on(ActionDone)
+    def _action_done(self, message: ActionDone) -> None:
+        self.notify(message.notice, timeout=3)
+        current = self.inbox_list.current
+        self.load_page(self.view, None, current.id if current else None, max(inbox.PAGE_SIZE, len(self.inbox_list.rows)))
+        if current is not None and current.id == message.conversation_id:
+            self.load_detail(message.conversation_id, False)
+
+    # -- inbox events ------------------------------------------------------------
+
+    @on(InboxList.Highlighted)
+    def _highlighted(self, message: InboxList.Highlighted) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        conversation_id = message.row.id
+        self._preview_timer = self.set_timer(
+            PREVIEW_DELAY, lambda: self.load_detail(conversation_id, False)
+        )
+
+    @on(InboxList.Opened)
+    def _opened(self, message: InboxList.Opened) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self.load_detail(message.row.id, True)
+
+    @on(InboxList.NeedMore)
+    def _need_more(self, message: InboxList.NeedMore) -> None:
+        self.load_more(self.view, message.after)
+
+    @work(thread=True, group="inbox-more", exit_on_error=False)
+    def load_more(self, view: View, after: Cursor) -> None:
+        """The next keyset page after the loaded rows."""
+        self.post_message(PageLoaded(view, inbox.page(self.desk, view, after), after, None, None))
+
+    # -- actions ---------------------------------------------------------------------
+
+    def _current_id(self) -> int | None:
+        row = self.inbox_list.current
+        if row is None:
+            self.notify("No conversation selected.", severity="warning")
+            return None
+        return row.id
+
+    def _start_composing(self, kind: Kind) -> None:
+        if self._current_id() is None:
+            return
+        if self.composer.conversation is None or self.composer.conversation.id != self.inbox_list.current.id:  # type: ignore[union-attr]
+            self.composer.set_conversation(self.inbox_list.current)
+        self.composer.kind = kind
+        self._reading(True)
+        self.composer.text_area.focus()
+
+    def action_reply(self) -> None:
+        """Write a reply to the customer."""
+        self._start_composing(Kind.REPLY)
+
+    def action_note(self) -> None:
+        """Write an internal note only agents see."""
+        self._start_composing(Kind.NOTE)
+
+    def action_send(self) -> None:
+        """Send the reply, or save the note, that the composer holds."""
+        conversation = self.composer.conversation
+        text = self.composer.text
+        if conversation is None:
+            self.notify("Open a conversation first (Enter), then r to reply.", severity="warning")
+            return
+        if not text.strip():
+            self.notify("Nothing to send: the reply is empty.", severity="warning")
+            return
+        self.send_text(conversation.id, text, self.composer.kind)
+
+    def action_assign(self) -> None:
+        """Assign the highlighted conversation to me."""
+        if (cid := self._current_id()) is not None:
+            self.store_action(cid, conversations.assign_to_me, f"#{cid} assigned to you")
+
+    def action_close_conversation(self) -> None:
+        """Close the highlighted conversation."""
+        if (cid := self._current_id()) is not None:
+            self.store_action(cid, lambda d, i: conversations.set_status(d, i, Status.CLOSED), f"#{cid} closed")
+
+    def action_reopen(self) -> None:
+        """Reopen the highlighted conversation."""
+        if (cid := self._current_id()) is not None:
+            self.store_action(cid, lambda d, i: conversations.set_status(d, i, Status.OPEN), f"#{cid} reopened")
+
+    def action_view(self, name: str) -> None:
+        """Switch the inbox to another view."""
+        self.view = View(name)
+        self.total = None
+        self._update_inbox_title()
+        self.inbox_list.empty_text = "Loading…"
+        self.inbox_list.set_rows([], None)
+        self._reading(False)
+        self.inbox_list.focus()
+        self.load_page(self.view, None, None)
+
+    def action_next_view(self) -> None:
+        """Cycle through the views."""
+        index = VIEW_KEYS.index(self.view) if self.view in VIEW_KEYS else -1
+        self.action_view(VIEW_KEYS[(index + 1) % len(VIEW_KEYS)].value)
+
+    def action_reload(self) -> None:
+        """Reload the inbox and the open conversation from the store."""
+        current = self.inbox_list.current
+        self.load_page(self.view, None, current.id if current else None, max(inbox.PAGE_SIZE, len(self.inbox_list.rows)))
+        if current is not None:
+            self.load_detail(current.id, False)
+
+    def action_help(self) -> None:
+        """Show every key."""
+        self.app.push_screen(
+            HelpScreen(
+                [
+                    ("Console", list(self.BINDINGS) + list(self.app.BINDINGS)),
+                    ("Inbox", list(InboxList.BINDINGS)),
+                ]
+            )
+        )
+
+    def action_back(self) -> None:
+        """From the composer back to the inbox; in the stacked layout, back to the list."""
+        focused = self.focused
+        if isinstance(focused, TextArea) or focused is self.customer or self.has_class("-reading"):
+            self._reading(False)
+            self.inbox_list.focus()

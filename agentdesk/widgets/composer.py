@@ -1,0 +1,100 @@
+"""The reply composer: a text area for the reply or internal note to the open conversation.
+
+Drafts are kept per conversation while the app runs, so moving through the inbox
+never loses what was typed. The screen owns sending (Ctrl+S); the composer only
+holds text and mode.
+
+| Key | Action |
+| --- | --- |
+| ctrl+s | send the reply / save the note (screen binding) |
+| escape | back to the inbox (screen binding) |
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static, TextArea
+
+from agentdesk.services.compose import Kind
+from agentdesk.services.views import ConversationRow
+from agentdesk.text import one_line
+
+
+class Composer(Vertical):
+    """A mode line ("Reply to … by email" or "Internal note") over a TextArea."""
+
+    DEFAULT_CSS = """
+    Composer #composer-mode { height: 1; color: $text-muted; padding: 0 1; }
+    Composer.-note #composer-mode { color: $warning; text-style: bold; }
+    Composer TextArea { height: 1fr; border: none; padding: 0 1; }
+    Composer.-note TextArea { background: $warning 10%; }
+    """
+
+    kind: reactive[Kind] = reactive(Kind.REPLY, init=False)
+    """Whether Ctrl+S sends a reply to the customer or saves an internal note."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.conversation: ConversationRow | None = None
+        self._drafts: dict[tuple[int, Kind], str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("No conversation open."), id="composer-mode")
+        yield TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
+
+    @property
+    def text_area(self) -> TextArea:
+        return self.query_one("#composer-text", TextArea)
+
+    @property
+    def text(self) -> str:
+        return self.text_area.text
+
+    def _save_draft(self) -> None:
+        if self.conversation is not None:
+            self._drafts[(self.conversation.id, self.kind)] = self.text_area.text
+
+    def _load_draft(self) -> None:
+        draft = self._drafts.get((self.conversation.id, self.kind), "") if self.conversation else ""
+        if self.text_area.text != draft:
+            self.text_area.load_text(draft)
+            self.text_area.move_cursor(self.text_area.document.end)
+        self._update_mode_line()
+
+    def set_conversation(self, row: ConversationRow | None) -> None:
+        """Switch to `row`, keeping the draft of the one we leave."""
+        if row is not None and self.conversation is not None and row.id == self.conversation.id:
+            self.conversation = row
+            self._update_mode_line()
+            return
+        self._save_draft()
+        self.conversation = row
+        self._load_draft()
+
+    def watch_kind(self, old: Kind, new: Kind) -> None:
+        if self.conversation is not None:
+            self._drafts[(self.conversation.id, old)] = self.text_area.text
+        self.set_class(new is Kind.NOTE, "-note")
+        self._load_draft()
+
+    def sent(self, conversation_id: int, kind: Kind) -> None:
+        """Forget the draft that was just sent."""
+        self._drafts.pop((conversation_id, kind), None)
+        if self.conversation is not None and self.conversation.id == conversation_id and self.kind is kind:
+            self.text_area.load_text("")
+        self.kind = Kind.REPLY
+
+    def _update_mode_line(self) -> None:
+        row = self.conversation
+        if row is None:
+            line = Content("No conversation open.")
+        elif self.kind is Kind.NOTE:
+            line = Content(f"Note on #{row.id}, only agents see it · ^S save")
+        else:
+            who = one_line(row.customer.name, 30)
+            line = Content(f"To {who} by {row.network or row.channel} · ^S send")
+        self.query_one("#composer-mode", Static).update(line)
+        self.border_subtitle = "internal note" if self.kind is Kind.NOTE else None

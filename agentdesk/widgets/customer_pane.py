@@ -1,0 +1,130 @@
+"""The customer pane: who this is, every address they use, their history, and the thread.
+
+Everything the customer wrote is shown as plain `Content` (never markup) after
+`agentdesk.text.clean` removed terminal control sequences.
+
+| Key | Action |
+| --- | --- |
+| j / down | scroll down |
+| k / up | scroll up |
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from agentdesk.clock import utcnow
+from agentdesk.services.views import ConversationDetail, MessageView
+from agentdesk.text import clean, one_line
+from agentdesk.widgets.inbox_list import age_label
+
+DIRECTION_LABELS = {
+    "in": ("◀ customer", "$accent"),
+    "out": ("▶ reply", "$success"),
+    "note": ("✎ internal note", "$warning"),
+}
+
+
+def customer_content(detail: ConversationDetail) -> Content:
+    """Name, VIP mark and every address and chat handle known for the customer."""
+    customer = detail.customer
+    parts: list[Content | tuple[str, str] | str] = [(one_line(customer.name), "bold")]
+    if customer.vip:
+        parts.append(("  VIP", "bold $warning"))
+    for address in customer.addresses:
+        label = address.network or address.channel
+        parts.append(Content("\n"))
+        parts.append((f"  {label}: ", "dim"))
+        parts.append(one_line(address.address))
+    return Content.assemble(*parts)
+
+
+def history_content(detail: ConversationDetail) -> Content:
+    """The customer's conversations on every channel, newest first, with status and date."""
+    lines: list[Content | tuple[str, str] | str] = [
+        (f"History: {len(detail.customer.conversations)} conversation(s)", "bold")
+    ]
+    for past in detail.customer.conversations:
+        current = past.id == detail.row.id
+        lines.append("\n")
+        lines.append(("▸ " if current else "  ", "bold"))
+        lines.append((f"#{past.id} {past.last_message_at:%Y-%m-%d} {past.channel:<5} {past.status:<7} ", "dim"))
+        lines.append((one_line(past.subject, 44), "bold" if current else ""))
+    return Content.assemble(*lines)
+
+
+def message_content(message: MessageView) -> Content:
+    """One message of the thread: a header line marking its direction, then its text."""
+    label, colour = DIRECTION_LABELS.get(message.direction, (message.direction, ""))
+    who = one_line(message.author or message.author_address, 40)
+    header: list[Content | tuple[str, str] | str] = [
+        (label, f"bold {colour}"),
+        (f"  {who} · {message.sent_at:%Y-%m-%d %H:%M} ({age_label(message.sent_at, utcnow())} ago)", "dim"),
+    ]
+    if message.delivery:
+        header.append((f"  [{message.delivery}]", "italic"))
+    body: list[Content | tuple[str, str] | str] = [Content.assemble(*header), "\n"]
+    if message.parse_error:
+        body.append((f"(could not be parsed: {one_line(message.parse_error, 80)}; shown raw)\n", "$error"))
+    body.append(clean(message.text).rstrip() or "(no text)")
+    for att in message.attachments:
+        body.append(("\n📎 ", ""))
+        body.append((f"{one_line(att.filename, 60)} ({att.size:,} bytes)", "dim"))
+    return Content.assemble(*body)
+
+
+class CustomerPane(VerticalScroll, can_focus=True):
+    """The selected conversation's customer, their history, and the full thread."""
+
+    DEFAULT_CSS = """
+    CustomerPane .section { margin: 0 0 1 0; }
+    CustomerPane .message { padding: 0 1; margin: 0 0 1 0; border-left: thick $accent; }
+    CustomerPane .message.-out { border-left: thick $success; }
+    CustomerPane .message.-note { border-left: thick $warning; background: $warning 10%; }
+    CustomerPane #thread-title { text-style: bold; }
+    CustomerPane #thread { height: auto; }
+    """
+
+    BINDINGS = [
+        Binding("j,down", "scroll_down", "Scroll down", show=False),
+        Binding("k,up", "scroll_up", "Scroll up", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.detail: ConversationDetail | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static(Content("Select a conversation (j/k, Enter)."), id="customer-info", classes="section")
+        yield Static("", id="history", classes="section")
+        yield Static("", id="thread-title")
+        yield Vertical(id="thread")
+
+    def show(self, detail: ConversationDetail) -> None:
+        """Show `detail`; the thread scrolls to its newest message."""
+        same = self.detail is not None and self.detail.row.id == detail.row.id
+        self.detail = detail
+        self.query_one("#customer-info", Static).update(customer_content(detail))
+        self.query_one("#history", Static).update(history_content(detail))
+        title = f"#{detail.row.id} · {one_line(detail.row.title, 80)} · {detail.row.channel} · {detail.row.status}"
+        if detail.row.assignee:
+            title += f" · {one_line(detail.row.assignee)}"
+        self.query_one("#thread-title", Static).update(Content(title))
+        thread = self.query_one("#thread", Vertical)
+        with self.app.batch_update():
+            thread.remove_children()
+            thread.mount_all(
+                Static(message_content(m), classes=f"message -{m.direction}") for m in detail.messages
+            )
+        if not same:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+    def clear(self) -> None:
+        self.detail = None
+        self.query_one("#customer-info", Static).update(Content("No conversation selected."))
+        self.query_one("#history", Static).update("")
+        self.query_one("#thread-title", Static).update("")
+        self.query_one("#thread", Vertical).remove_children()
