@@ -3,7 +3,7 @@
 `csat_rating` holds one 1-5 rating per conversation (agentdesk.services.csat).
 `ix_conversation_created_at` lets a report pick a period's conversations without a
 table scan; `ix_message_conversation_direction` lets it count each conversation's
-replies (and find its first one) from the index alone, never touching message rows.
+replies, and who wrote them, from the index alone, never touching message rows.
 
 Revision ID: 0006
 Revises: 0001
@@ -38,7 +38,8 @@ def upgrade() -> None:
     op.create_index('ix_csat_rating_rated_at', 'csat_rating', ['rated_at'])
     op.create_index('ix_conversation_created_at', 'conversation', ['created_at'])
     op.create_index(
-        'ix_message_conversation_direction', 'message', ['conversation_id', 'direction', 'sent_at']
+        'ix_message_conversation_direction', 'message',
+        ['conversation_id', 'direction', 'sent_at', 'author_address'],
     )
 
 
