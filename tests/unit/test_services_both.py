@@ -1,0 +1,154 @@
+"""Service operations on SQLite and on a real PostgreSQL 15 (each test runs on both)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from agentdesk.channels.outbox import OutgoingReply, deliver
+from agentdesk.clock import utcnow
+from agentdesk.services import agents, compose, conversations, inbox
+from agentdesk.services.views import View
+from agentdesk.store import Store
+from agentdesk.store.models import Event, OutboxItem, OutboxStatus, Status
+from tests.seed import desk, inbound, many
+
+
+def test_inbox_pages_by_keyset_in_urgency_order(store: Store) -> None:
+    ids = many(store, 25)
+    ada = desk(store)
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = inbox.page(ada, View.OPEN, cursor, limit=7)
+        seen.extend(row.id for row in page.rows)
+        pages += 1
+        cursor = page.next
+        if cursor is None:
+            break
+    assert seen == ids  # oldest SLA due first, every row once
+    assert pages == 4
+    assert inbox.count(ada, View.OPEN) == 25
+    assert inbox.count(ada, View.UNASSIGNED) == 25
+
+
+def test_closed_view_pages_newest_first(store: Store) -> None:
+    ids = many(store, 6)
+    ada = desk(store)
+    for conv_id in ids:
+        conversations.set_status(ada, conv_id, Status.CLOSED)
+    first = inbox.page(ada, View.CLOSED, limit=4)
+    rest = inbox.page(ada, View.CLOSED, first.next, limit=4)
+    got = [r.id for r in first.rows + rest.rows]
+    assert sorted(got) == sorted(ids) and len(set(got)) == 6 and rest.next is None
+
+
+def test_assign_to_me_to_another_and_unassign(store: Store) -> None:
+    conv_id, _ = inbound(store)
+    ada, bo = desk(store, "ada"), desk(store, "bo")
+    agents.add(store, "bo", "Bo Jensen")
+    conversations.assign_to_me(ada, conv_id)
+    assert [r.id for r in inbox.page(ada, View.MINE).rows] == [conv_id]
+    assert inbox.page(ada, View.UNASSIGNED).rows == []
+    conversations.assign_to(ada, conv_id, "bo")
+    assert inbox.page(ada, View.MINE).rows == []
+    assert [r.assignee for r in inbox.page(bo, View.MINE).rows] == ["bo"]
+    with pytest.raises(agents.UnknownAgent):
+        conversations.assign_to(ada, conv_id, "nobody")
+    conversations.unassign(bo, conv_id)
+    assert [r.id for r in inbox.page(ada, View.UNASSIGNED).rows] == [conv_id]
+    with store.session() as session:
+        actions = [(e.actor, e.action, e.detail) for e in session.exec(select(Event).order_by(Event.id))]
+    assert actions == [("ada", "assign", "ada"), ("ada", "assign", "bo"), ("bo", "unassign", "")]
+
+
+def test_close_reopen_and_customer_reopens(store: Store) -> None:
+    conv_id, _ = inbound(store)
+    ada = desk(store)
+    conversations.set_status(ada, conv_id, Status.CLOSED)
+    assert inbox.count(ada, View.CLOSED) == 1 and inbox.count(ada, View.OPEN) == 0
+    conversations.set_status(ada, conv_id, Status.OPEN)
+    assert inbox.count(ada, View.OPEN) == 1
+    conversations.set_status(ada, conv_id, Status.CLOSED)
+    inbound(store, text="Still nothing!", conversation_id=conv_id)
+    detail = conversations.open_detail(ada, conv_id)
+    assert detail.row.status == Status.OPEN and len(detail.messages) == 2
+
+
+def test_queue_reply_and_note(store: Store) -> None:
+    conv_id, _ = inbound(store)
+    ada = desk(store)
+    reply_id = compose.queue(ada, conv_id, "Hello, it ships today.")
+    compose.queue(ada, conv_id, "checked the warehouse", compose.Kind.NOTE)
+    detail = conversations.open_detail(ada, conv_id)
+    assert [m.direction for m in detail.messages] == ["in", "out", "note"]
+    assert detail.messages[1].id == reply_id and detail.messages[1].delivery == OutboxStatus.QUEUED
+    assert detail.messages[1].subject == "Re: Where is my order?"
+    with pytest.raises(compose.EmptyReply):
+        compose.queue(ada, conv_id, "  \n ")
+
+
+class CountingSender:
+    """A channel that records every delivery (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.sent: Counter[int] = Counter()
+        self.lock = threading.Lock()
+
+    def send(self, reply: OutgoingReply) -> None:
+        with self.lock:
+            self.sent[reply.outbox_id] += 1
+
+
+def test_outbox_concurrent_claimers_send_each_reply_once(store: Store) -> None:
+    ada = desk(store)
+    outbox_ids = []
+    for conv_id in many(store, 10):
+        compose.queue(ada, conv_id, f"reply to {conv_id}")
+    with store.session() as session:
+        outbox_ids = [item.id for item in session.exec(select(OutboxItem))]
+    sender = CountingSender()
+    stores = [Store.open(store.url, migrate=False) for _ in range(4)]
+    totals: list[int] = []
+    barrier = threading.Barrier(len(stores))
+
+    def run(s: Store) -> None:
+        barrier.wait()
+        totals.append(deliver(s, {"email": sender}))
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.dispose()
+    assert sum(totals) == 10
+    assert sender.sent == Counter({i: 1 for i in outbox_ids})
+    with store.session() as session:
+        statuses = {item.status for item in session.exec(select(OutboxItem))}
+    assert statuses == {OutboxStatus.SENT}
+
+
+def test_failed_delivery_stays_queued_with_the_error(store: Store) -> None:
+    conv_id, _ = inbound(store)
+    compose.queue(desk(store), conv_id, "hello")
+
+    class Broken:
+        def send(self, reply: OutgoingReply) -> None:
+            raise ConnectionError("smtp down")
+
+    assert deliver(store, {"email": Broken()}) == 0
+    with store.session() as session:
+        item = session.exec(select(OutboxItem)).one()
+    assert item.status == OutboxStatus.QUEUED and item.last_error == "smtp down"
+
+
+def test_datetimes_come_back_aware_utc(store: Store) -> None:
+    at = utcnow().replace(microsecond=0) - timedelta(hours=3)
+    conv_id, _ = inbound(store, at=at)
+    detail = conversations.open_detail(desk(store), conv_id)
+    assert detail.messages[0].sent_at == at and detail.messages[0].sent_at.tzinfo is not None
