@@ -103,6 +103,7 @@ class Conversation(SQLModel, table=True):
             "id",
         ),
         Index("ix_conversation_status_urgency", "status", "urgency", "last_message_at"),
+        Index("ix_conversation_last_message_at", "last_message_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -21,6 +21,8 @@ def upgrade() -> None:
     op.add_column('conversation', sa.Column('urgency_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.add_column('conversation', sa.Column('follow_up_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     op.create_index('ix_conversation_status_urgency', 'conversation', ['status', 'urgency', 'last_message_at'])
+    # Search without words lists conversations newest first.
+    op.create_index('ix_conversation_last_message_at', 'conversation', ['last_message_at'])
 
     op.create_table('mention',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -53,6 +55,7 @@ def downgrade() -> None:
     op.drop_table('reviewcomment')
     op.drop_index('ix_mention_agent_conversation', table_name='mention')
     op.drop_table('mention')
+    op.drop_index('ix_conversation_last_message_at', table_name='conversation')
     op.drop_index('ix_conversation_status_urgency', table_name='conversation')
     with op.batch_alter_table('conversation', schema=None) as batch_op:
         batch_op.drop_column('follow_up_at')
