@@ -1,0 +1,45 @@
+"""Waiting for the console in Pilot tests without fixed sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from agentdesk.screens.main import MainScreen
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.02)
+
+
+def main_screen(pilot: Pilot) -> MainScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen), f"expected the main screen, got {screen!r}"
+    return screen
+
+
+async def loaded(pilot: Pilot) -> MainScreen:
+    """Wait until the inbox has rows and the highlighted conversation is shown."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+    screen = main_screen(pilot)
+    await until(pilot, lambda: bool(screen.inbox_list.rows))
+    await shown(pilot, screen)
+    return screen
+
+
+async def shown(pilot: Pilot, screen: MainScreen) -> None:
+    """Wait until the customer pane shows the highlighted conversation."""
+    def ok() -> bool:
+        current = screen.inbox_list.current
+        detail = screen.customer.detail
+        return current is not None and detail is not None and detail.row.id == current.id
+    await until(pilot, ok)

@@ -1,0 +1,200 @@
+"""Every keyboard flow of the console, driven by Pilot on a real demo store file."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from agentdesk.app import AgentdeskApp
+from agentdesk.screens.help import HelpScreen
+from agentdesk.services import Desk, inbox
+from agentdesk.services.views import View
+from agentdesk.store.models import Agent, Conversation, Direction, Message, OutboxItem
+from agentdesk.widgets.composer import Composer
+from agentdesk.widgets.inbox_list import InboxList
+from tests.tui.helpers import loaded, shown, until
+
+
+async def test_j_k_and_arrows_move_and_the_customer_pane_follows(console: AgentdeskApp) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        rows = screen.inbox_list.rows
+        await pilot.press("j")  # down one
+        assert screen.inbox_list.cursor == 1
+        await pilot.press("down")
+        assert screen.inbox_list.cursor == 2
+        await pilot.press("k")
+        await shown(pilot, screen)
+        assert screen.inbox_list.cursor == 1
+        assert screen.customer.detail is not None
+        assert screen.customer.detail.row.id == rows[1].id
+        await pilot.press("up")
+        assert screen.inbox_list.cursor == 0
+
+
+async def test_enter_opens_thread_and_customer_history(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("j", "enter")
+        await shown(pilot, screen)
+        detail = screen.customer.detail
+        assert detail is not None and detail.row.id == screen.inbox_list.rows[1].id
+        with demo_desk.store.session() as session:
+            stored = session.exec(select(Message).where(Message.conversation_id == detail.row.id)).all()
+            past = session.exec(
+                select(Conversation).where(Conversation.customer_id == detail.customer.id)
+            ).all()
+        assert [m.id for m in detail.messages] == sorted(m.id for m in stored)
+        assert {p.id for p in detail.customer.conversations} == {p.id for p in past}
+        assert detail.customer.addresses, "every address of the customer is shown"
+
+
+async def test_r_then_ctrl_s_queues_the_reply_and_shows_it(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        conversation_id = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("r")
+        assert screen.focused is screen.composer.text_area
+        await pilot.press(*"On its way", "ctrl+s")
+        await until(pilot, lambda: any(m.text == "On its way" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        with demo_desk.store.session() as session:
+            item = session.exec(
+                select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)
+            ).all()[-1]
+            message = session.get(Message, item.message_id)
+        assert message is not None and message.text == "On its way"
+        assert message.direction == Direction.OUT
+        assert item.status == "sent", "the demo channel delivers at once"
+        assert screen.composer.text == "", "the sent draft is cleared"
+
+
+async def test_n_writes_an_internal_note_that_never_reaches_the_outbox(
+    console: AgentdeskApp, demo_desk: Desk
+) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        conversation_id = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("n")
+        assert screen.composer.has_class("-note")
+        await pilot.press(*"VIP", "ctrl+s")
+        await until(pilot, lambda: any(m.direction == "note" and m.text == "VIP" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        with demo_desk.store.session() as session:
+            note = session.exec(
+                select(Message).where(Message.conversation_id == conversation_id, Message.text == "VIP")
+            ).one()
+            outbox = session.exec(select(OutboxItem).where(OutboxItem.message_id == note.id)).all()
+        assert note.direction == Direction.NOTE
+        assert outbox == [], "a note never goes to the outbox"
+
+
+async def test_a_assigns_to_me_and_the_row_shows_it(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        target = next(r for r in screen.inbox_list.rows if r.assignee is None)
+        screen.inbox_list.cursor = screen.inbox_list.rows.index(target)
+        await pilot.press("a")
+        await until(pilot, lambda: next(r for r in screen.inbox_list.rows if r.id == target.id).assignee == "demo")
+        with demo_desk.store.session() as session:
+            conv = session.get(Conversation, target.id)
+            me = session.exec(select(Agent).where(Agent.login == "demo")).one()
+        assert conv is not None and conv.assignee_id == me.id
+
+
+async def test_c_closes_and_o_reopens(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        target = screen.inbox_list.current
+        assert target is not None
+        await pilot.press("c")
+        await until(pilot, lambda: all(r.id != target.id for r in screen.inbox_list.rows))
+        with demo_desk.store.session() as session:
+            assert session.get(Conversation, target.id).status == "closed"  # type: ignore[union-attr]
+        await pilot.press("5")  # the closed view, newest first: the one just closed is on top
+        await until(pilot, lambda: bool(screen.inbox_list.rows) and screen.view is View.CLOSED)
+        position = next(i for i, r in enumerate(screen.inbox_list.rows) if r.id == target.id)
+        screen.inbox_list.cursor = position
+        await pilot.press("o")
+        await until(pilot, lambda: all(r.id != target.id for r in screen.inbox_list.rows))
+        with demo_desk.store.session() as session:
+            assert session.get(Conversation, target.id).status == "open"  # type: ignore[union-attr]
+
+
+async def test_number_keys_and_v_switch_views(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        for key, view in [("2", View.MINE), ("3", View.UNASSIGNED), ("4", View.PENDING), ("5", View.CLOSED), ("1", View.OPEN)]:
+            await pilot.press(key)
+            await until(pilot, lambda: screen.total is not None)
+            assert screen.view is view
+            assert screen.total == inbox.count(demo_desk, view)
+            assert [r.id for r in screen.inbox_list.rows] == [r.id for r in inbox.page(demo_desk, view).rows]
+            assert screen.inbox_list.border_subtitle.startswith(  # type: ignore[union-attr]
+                {"open": "All open", "mine": "Mine", "unassigned": "Unassigned", "pending": "Pending", "closed": "Closed"}[view.value]
+            )
+        await pilot.press("v")
+        await until(pilot, lambda: screen.view is View.MINE)
+
+
+async def test_question_mark_lists_every_key(console: AgentdeskApp) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        text = str(pilot.app.screen.query_one("#keys").render())
+        for key, words in [("r", "Reply"), ("n", "Note"), ("ctrl+s", "Send"), ("a", "Assign to me"),
+                           ("c", "Close"), ("o", "Reopen"), ("j", "Next"), ("enter", "Open"),
+                           ("q", "Quit"), ("ctrl+p", "Command palette"), ("escape", "Back")]:
+            assert key in text and words in text, (key, words)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(pilot.app.screen, HelpScreen))
+
+
+async def test_ctrl_p_palette_runs_an_action(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        target = screen.inbox_list.current
+        assert target is not None
+        await pilot.press("ctrl+p")
+        await pilot.press(*"close")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: all(r.id != target.id for r in screen.inbox_list.rows))
+        with demo_desk.store.session() as session:
+            assert session.get(Conversation, target.id).status == "closed"  # type: ignore[union-attr]
+
+
+async def test_escape_goes_back_from_the_composer_and_keeps_the_draft(console: AgentdeskApp) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first = screen.inbox_list.current
+        await pilot.press("r", *"draft", "escape")
+        assert isinstance(screen.focused, InboxList)
+        await pilot.press("j")
+        await shown(pilot, screen)
+        assert screen.composer.text == ""
+        await pilot.press("k")
+        await shown(pilot, screen)
+        assert screen.composer.conversation is not None and screen.composer.conversation.id == first.id  # type: ignore[union-attr]
+        assert screen.composer.text == "draft"
+
+
+async def test_q_quits(console: AgentdeskApp) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("q")
+        await until(pilot, lambda: not pilot.app.is_running)
+
+
+async def test_80x24_stacks_the_panes(console: AgentdeskApp) -> None:
+    async with console.run_test(size=(80, 24)) as pilot:
+        screen = await loaded(pilot)
+        assert screen.narrow
+        assert screen.inbox_list.display and screen.inbox_list.region.height > 10
+        assert screen.customer.region.height == 0
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.customer.region.height > 8)
+        assert screen.inbox_list.region.height == 0
+        assert screen.query_one(Composer).region.height >= 6
+        await pilot.press("r", *"hi")
+        assert screen.composer.text == "hi"
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.inbox_list.region.height > 10)
