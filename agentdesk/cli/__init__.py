@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from agentdesk.cli import console
+from agentdesk.cli import sync as sync_cli
 from agentdesk.cli.state import CliState
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ def root(
 
 
 console.register(app)
+sync_cli.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,183 @@
+"""Reading one IMAP folder incrementally into the store.
+
+Per folder the store keeps (UIDVALIDITY, last UID). A sync asks only for UIDs
+above the last one, fetches bodies in batches with BODY.PEEK[] on a read-only
+selected folder (so no flag on the server ever changes, and \\Seen is never
+relied on), and commits each batch together with the new last UID. When the
+server's UIDVALIDITY changes, the folder is read again from the start and every
+mail already stored is recognised by its Message-ID (or a hash of its bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from imapclient import IMAPClient
+from sqlmodel import Session, select
+
+from agentdesk.channels.accounts import Account, ServerSettings
+from agentdesk.channels.ingest import store_mail
+from agentdesk.clock import utcnow
+from agentdesk.store import Store
+from agentdesk.store.models import MailSyncState
+
+#: A batch holds at most this many bytes of mail (sizes are asked for first).
+BATCH_BYTES = 16 * 1024 * 1024
+#: How long one IMAP command may take before the connection counts as broken.
+TIMEOUT = 60
+
+#: progress(account, folder, done, total)
+Progress = Callable[[str, str, int, int], None]
+
+
+@dataclass(frozen=True)
+class FolderReport:
+    """What one sync of one folder did."""
+
+    account: str
+    folder: str
+    new: int = 0
+    duplicates: int = 0
+    parse_errors: int = 0
+    automatic: int = 0
+    bodies_fetched: int = 0
+    rescanned: bool = False
+    """True when UIDVALIDITY changed and the folder was read again from the start."""
+
+
+def connect(server: ServerSettings, timeout: float = TIMEOUT) -> IMAPClient:
+    """A logged-in IMAPClient, TLS verified (against `ca_file` when given)."""
+    context = server.ssl_context() if server.security != "plain" else None
+    client = IMAPClient(
+        server.host,
+        port=server.port,
+        ssl=server.security == "tls",
+        ssl_context=context,
+        timeout=timeout,
+    )
+    try:
+        if server.security == "starttls":
+            client.starttls(context)
+        if server.user:
+            client.login(server.user, server.password() or "")
+    except BaseException:
+        _close(client)
+        raise
+    return client
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            pass
+
+
+def source_of(account: str, folder: str, uidvalidity: int, uid: int) -> str:
+    """The unique `message.source` of one fetched mail."""
+    return f"imap:{account}/{folder}:{uidvalidity}:{uid}"
+
+
+def _state(store: Store, account: str, folder: str) -> tuple[int | None, int]:
+    with store.session() as session:
+        state = session.exec(
+            select(MailSyncState).where(MailSyncState.account == account, MailSyncState.folder == folder)
+        ).first()
+        return (state.uidvalidity, state.last_uid) if state else (None, 0)
+
+
+def _save_state(session: Session, account: str, folder: str, uidvalidity: int, last_uid: int) -> None:
+    state = session.exec(
+        select(MailSyncState).where(MailSyncState.account == account, MailSyncState.folder == folder)
+    ).first()
+    if state is None:
+        state = MailSyncState(account=account, folder=folder, uidvalidity=uidvalidity, updated_at=utcnow())
+        session.add(state)
+    state.uidvalidity = uidvalidity
+    state.last_uid = max(last_uid, state.last_uid if state.uidvalidity == uidvalidity else 0)
+    state.updated_at = utcnow()
+
+
+def _batches(sizes: dict[int, int], count: int) -> list[list[int]]:
+    batches: list[list[int]] = []
+    current: list[int] = []
+    current_bytes = 0
+    for uid in sorted(sizes):
+        if current and (len(current) >= count or current_bytes + sizes[uid] > BATCH_BYTES):
+            batches.append(current)
+            current, current_bytes = [], 0
+        current.append(uid)
+        current_bytes += sizes[uid]
+    if current:
+        batches.append(current)
+    return batches
+
+
+def sync_folder(
+    client: IMAPClient,
+    store: Store,
+    account: Account,
+    folder: str,
+    progress: Progress | None = None,
+) -> FolderReport:
+    """Fetch and store what is new in `folder` since the last sync; see the module doc."""
+    info = client.select_folder(folder, readonly=True)
+    uidvalidity = int(info[b"UIDVALIDITY"])
+    uidnext = int(info.get(b"UIDNEXT", 0) or 0)
+    known_validity, last_uid = _state(store, account.name, folder)
+    rescanned = known_validity is not None and known_validity != uidvalidity
+    if known_validity != uidvalidity:
+        last_uid = 0
+    if uidnext and uidnext <= last_uid + 1 and not rescanned:
+        return FolderReport(account.name, folder)  # nothing new: not a single FETCH
+    uids = [uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid]
+    if not uids:
+        if known_validity != uidvalidity:
+            with store.session() as session:
+                _save_state(session, account.name, folder, uidvalidity, 0)
+        return FolderReport(account.name, folder, rescanned=rescanned)
+    sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()}
+    for uid in uids:
+        sizes.setdefault(uid, 0)
+    total = len(uids)
+    done = new = duplicates = errors = automatic = fetched = 0
+    if progress:
+        progress(account.name, folder, 0, total)
+    for batch in _batches(sizes, account.batch_size):
+        response = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        with store.session() as session:
+            for uid in batch:
+                data = response.pop(uid, None)
+                raw = data.get(b"BODY[]") if data else None
+                if raw is None:  # expunged meanwhile: nothing to store
+                    continue
+                fetched += 1
+                received = data.get(b"INTERNALDATE") if data else None
+                if isinstance(received, datetime):
+                    received = received.astimezone(UTC) if received.tzinfo else received.replace(tzinfo=UTC)
+                else:
+                    received = None
+                stored = store_mail(
+                    session,
+                    account.name,
+                    source_of(account.name, folder, uidvalidity, uid),
+                    bytes(raw),
+                    received=received,
+                )
+                del raw, data
+                if stored.duplicate:
+                    duplicates += 1
+                    continue
+                new += 1
+                errors += stored.parse_error is not None
+                automatic += stored.auto_kind is not None
+            _save_state(session, account.name, folder, uidvalidity, max(batch))
+        done += len(batch)
+        if progress:
+            progress(account.name, folder, done, total)
+    return FolderReport(account.name, folder, new, duplicates, errors, automatic, fetched, rescanned)

@@ -1,0 +1,364 @@
+"""Parsing a raw email into what the store keeps: hostile input in, plain fields out.
+
+Every function here must return for any bytes at all: a mail we cannot understand
+still becomes a `ParsedMail` with `parse_error` set (the caller stores it raw). We
+parse with the stdlib's lenient `compat32` policy (the strict policy raises on
+the malformed headers real mail is full of) and decode headers ourselves, with
+replacement characters for unknown or wrong charsets instead of failing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.header
+import email.utils
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import Message as EmailMessage
+
+from agentdesk.channels.automatic import automatic_kind
+from agentdesk.text import clean, one_line, safe_filename
+
+#: Nesting deeper than this is not followed (the corpus has a mail nested thousands deep).
+MAX_DEPTH = 40
+#: At most this many parts are looked at; the rest of the mail stays in `raw`.
+MAX_PARTS = 2000
+#: Cut very long header values (a 200 KB header exists in the wild).
+MAX_HEADER = 4000
+#: Characters of decoded body text we keep in `text` (the raw mail keeps everything).
+MAX_TEXT = 1_000_000
+
+_CHARSET_ALIASES = {
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "x-mac-cyrillic": "mac_cyrillic",
+    "unicode-1-1-utf-7": "utf-7",
+    "iso-8859-8-i": "iso-8859-8",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-sjis": "shift_jis",
+    "windows-874": "cp874",
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+}
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    """One attached file with a name that is safe to show and to save."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """The fields of one mail; `parse_error` says what could not be understood."""
+
+    from_name: str
+    from_address: str
+    """Lower-cased address, or "" when the mail names no sender (shown as unknown sender)."""
+    to: list[str]
+    subject: str
+    date: datetime | None
+    message_id: str | None
+    in_reply_to: str | None
+    references: list[str]
+    text: str
+    html: str | None
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    auto_kind: str | None = None
+    parse_error: str | None = None
+    raw_sha256: str = ""
+
+    @property
+    def sender_label(self) -> str:
+        """Who to show as the sender: name, address, or a clear "unknown sender"."""
+        return self.from_name or self.from_address or "unknown sender"
+
+
+def lookup_charset(name: str | None) -> str:
+    """A Python codec name for a MIME charset; utf-8 when unknown (decoded with replacement)."""
+    if not name:
+        return "utf-8"
+    key = str(name).strip().strip('"').lower()
+    key = _CHARSET_ALIASES.get(key, key)
+    try:
+        return codecs.lookup(key).name
+    except (LookupError, ValueError):
+        return "utf-8"
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes in a declared charset as text; never raises (wrong charsets give U+FFFD)."""
+    codec = lookup_charset(charset)
+    try:
+        return data.decode(codec, errors="replace")
+    except Exception:  # some codecs (utf-7, stateful CJK) raise despite errors="replace"
+        return data.decode("utf-8", errors="replace")
+
+
+def decode_header(value: object) -> str:
+    """An RFC 2047 header value as one clean line; raw 8-bit headers are read as UTF-8."""
+    if value is None:
+        return ""
+    source = value if isinstance(value, email.header.Header) else str(value)[:MAX_HEADER]
+    try:
+        chunks = email.header.decode_header(source)
+    except Exception:
+        return one_line(str(value)[:MAX_HEADER])
+    parts = [
+        decode_bytes(chunk, charset or "utf-8") if isinstance(chunk, bytes) else chunk
+        for chunk, charset in chunks
+    ]
+    return one_line("".join(parts)[:MAX_HEADER])
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:
+        return ""
+    return decode_header(value) if value is not None else ""
+
+
+def _msgid(value: str) -> str | None:
+    value = one_line(value)
+    if not value:
+        return None
+    ids = _msgids(value)
+    return ids[0] if ids else value[:500]
+
+
+def _msgids(value: str) -> list[str]:
+    """The `<...>` ids in a References / In-Reply-To value, bounded in number."""
+    found: list[str] = []
+    start = value.find("<")
+    while start != -1 and len(found) < 100:
+        end = value.find(">", start)
+        if end == -1:
+            break
+        token = value[start : end + 1]
+        if 2 < len(token) < 500 and " " not in token:
+            found.append(token)
+        start = value.find("<", end)
+    return found
+
+
+def _date(msg: EmailMessage) -> datetime | None:
+    value = _header(msg, "Date")
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except Exception:
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _sender(msg: EmailMessage) -> tuple[str, str]:
+    for name in ("From", "Sender", "Reply-To", "Return-Path"):
+        value = _header(msg, name)
+        if not value:
+            continue
+        try:
+            display, address = email.utils.parseaddr(value)
+        except Exception:
+            continue
+        address = one_line(address, 320).lower()
+        if "@" in address or display:
+            return one_line(display, 200), address if "@" in address else ""
+    return "", ""
+
+
+def _recipients(msg: EmailMessage) -> list[str]:
+    values: list[str] = []
+    for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
+        try:
+            values.extend(decode_header(v) for v in msg.get_all(name) or [])
+        except Exception:
+            continue
+    try:
+        pairs = email.utils.getaddresses(values)
+    except Exception:
+        return []
+    return [one_line(addr, 320).lower() for _, addr in pairs if "@" in addr][:200]
+
+
+def _walk(root: EmailMessage) -> tuple[list[EmailMessage], bool]:
+    """Leaf parts in order (iterative, bounded), and whether the bounds cut the mail."""
+    leaves: list[EmailMessage] = []
+    stack: list[tuple[EmailMessage, int]] = [(root, 0)]
+    cut = False
+    seen = 0
+    while stack:
+        part, depth = stack.pop()
+        seen += 1
+        if seen > MAX_PARTS or depth > MAX_DEPTH:
+            cut = True
+            continue
+        payload = part.get_payload()
+        if part.is_multipart() and isinstance(payload, list):
+            if part.get_content_type() in ("message/rfc822", "message/delivery-status"):
+                leaves.append(part)  # a forwarded mail (kept whole) or a bounce's status
+                continue
+            stack.extend((child, depth + 1) for child in reversed(payload))
+        else:
+            leaves.append(part)
+    return leaves, cut
+
+
+def _filename(part: EmailMessage) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    if name is None:
+        try:
+            name = part.get_param("name")
+            if isinstance(name, tuple):
+                name = email.utils.collapse_rfc2231_value(name)
+        except Exception:
+            name = None
+    if name is None:
+        return None
+    return decode_header(name)
+
+
+def _payload_bytes(part: EmailMessage) -> bytes:
+    if part.get_content_type() == "message/rfc822" or part.is_multipart():
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner:
+            try:
+                return inner[0].as_bytes()
+            except Exception:
+                return str(inner[0]).encode("utf-8", "replace")
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        data = None
+    if isinstance(data, bytes):
+        return data
+    raw = part.get_payload()
+    return raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+
+
+def _block_text(block: object) -> str:
+    """A delivery-status block (parsed as headers) back as readable `Name: value` lines."""
+    if isinstance(block, EmailMessage):
+        return "\n".join(f"{k}: {decode_header(v)}" for k, v in block.items())
+    return str(block)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text for an HTML-only mail (inscriptis keeps lists and tables legible)."""
+    try:
+        from inscriptis import get_text
+
+        return get_text(html)
+    except Exception:
+        import re
+
+        return re.sub(r"<[^>]*>", " ", html)
+
+
+def parse(raw: bytes) -> ParsedMail:
+    """Parse a raw mail; never raises, and says in `parse_error` what went wrong."""
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        return _parse(raw, digest)
+    except (RecursionError, MemoryError, Exception) as error:  # noqa: BLE001 (hostile input)
+        return ParsedMail(
+            from_name="",
+            from_address="",
+            to=[],
+            subject="",
+            date=None,
+            message_id=None,
+            in_reply_to=None,
+            references=[],
+            text="",
+            html=None,
+            parse_error=f"could not parse this mail ({type(error).__name__}: {one_line(str(error), 200)})",
+            raw_sha256=digest,
+        )
+
+
+def _parse(raw: bytes, digest: str) -> ParsedMail:
+    # A byte-order mark or blank lines before the headers would hide every header.
+    msg = email.message_from_bytes(raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n"))
+    problems: list[str] = []
+    if not raw.strip():
+        problems.append("the message is empty")
+    elif not msg.keys():
+        problems.append("no mail headers found (not an RFC 822 message)")
+    from_name, from_address = _sender(msg)
+    leaves, cut = _walk(msg)
+    if cut:
+        problems.append("nested too deeply or too many parts; the rest is only in the raw mail")
+    plain: list[str] = []
+    html: list[str] = []
+    attachments: list[ParsedAttachment] = []
+    for part in leaves:
+        ctype = part.get_content_type()
+        name = _filename(part)
+        try:
+            disposition = (part.get_content_disposition() or "").lower()
+        except Exception:
+            disposition = ""
+        is_text = ctype in ("text/plain", "text/html") and disposition != "attachment" and not name
+        if is_text:
+            body = decode_bytes(_payload_bytes(part), part.get_content_charset())
+            (plain if ctype == "text/plain" else html).append(body)
+            continue
+        if ctype == "message/delivery-status":
+            status = part.get_payload()
+            blocks = status if isinstance(status, list) else [status]
+            plain.append("\n".join(_block_text(b) for b in blocks))
+            continue
+        if part is msg and ctype.startswith("text/") and not name:
+            plain.append(decode_bytes(_payload_bytes(part), part.get_content_charset()))
+            continue
+        data = _payload_bytes(part)
+        if not data and not name:
+            continue
+        fallback = "forwarded.eml" if ctype == "message/rfc822" else "attachment"
+        attachments.append(ParsedAttachment(safe_filename(name, fallback), one_line(ctype, 100), data))
+    text = "\n\n".join(t.strip("\n") for t in plain if t.strip())
+    html_text = "\n".join(html) if html else None
+    if not text and html_text:
+        text = html_to_text(html_text)
+    text = clean(text[:MAX_TEXT]).strip("\n")
+    if not text:
+        if problems:
+            text = "(no readable text: " + "; ".join(problems) + ")"
+        elif attachments:
+            text = f"(no text in this mail, only {len(attachments)} attachment(s))"
+        else:
+            text = "(this mail has no text)"
+    return ParsedMail(
+        from_name=from_name,
+        from_address=from_address,
+        to=_recipients(msg),
+        subject=_header(msg, "Subject"),
+        date=_date(msg),
+        message_id=_msgid(_header(msg, "Message-ID")),
+        in_reply_to=_msgid(_header(msg, "In-Reply-To")),
+        references=_msgids(_header(msg, "References")),
+        text=text,
+        html=html_text,
+        attachments=attachments,
+        auto_kind=automatic_kind(msg, from_address),
+        parse_error="; ".join(problems) or None,
+        raw_sha256=digest,
+    )

@@ -1,0 +1,298 @@
+"""The email poller: what `agentdesk sync --once`, `agentdesk poll` and the TUI run.
+
+`poll_once` syncs every account's folders and sends the outbox, once. `run_poller`
+blocks until `stop_event` is set: one thread per account waits in IMAP IDLE where
+the server offers it (polling otherwise), reconnects with backoff after network
+errors or a server restart, and the calling thread sends the outbox every few
+seconds. No Textual here: the TUI runs `run_poller` in a thread worker.
+
+Each account is worked under a lease in the store, so two pollers (a TUI and
+`agentdesk poll`, or two syncs started at once) never read the same account at
+the same time; the outbox is sent under a lease of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from imapclient import IMAPClient
+from sqlalchemy import update
+from sqlmodel import col, func, select
+
+from agentdesk.channels import lease
+from agentdesk.channels.accounts import Account, load_accounts
+from agentdesk.channels.imap import FolderReport, Progress, _close, connect, sync_folder
+from agentdesk.channels.outbox import deliver
+from agentdesk.channels.smtp import EmailSender
+from agentdesk.config import Settings
+from agentdesk.store import Store
+from agentdesk.store.models import OutboxItem, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+OUTBOX_LEASE = "outbox:email"
+#: What a reply left in "sending" by a crashed sender says: it may have gone out.
+INTERRUPTED = (
+    "interrupted while sending: it may have reached the customer. "
+    "Check before sending it again by hand."
+)
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    """One account's part of a sync."""
+
+    account: str
+    folders: list[FolderReport] = field(default_factory=list)
+    error: str | None = None
+    busy: bool = False
+    """Another poller holds this account's lease; it was left to that one."""
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.folders)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What one `poll_once` did, for the CLI's summary and the TUI's status bar."""
+
+    accounts: list[AccountReport]
+    sent: int = 0
+    send_failures: int = 0
+
+    @property
+    def new(self) -> int:
+        return sum(a.new for a in self.accounts)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{a.account}: {a.error}" for a in self.accounts if a.error]
+
+
+def sync_account(
+    store: Store,
+    account: Account,
+    holder: str,
+    progress: Progress | None = None,
+    client: IMAPClient | None = None,
+) -> AccountReport:
+    """Sync every folder of `account` under its lease (skipped as busy if someone has it)."""
+    if not lease.acquire(store, f"imap:{account.name}", holder):
+        return AccountReport(account.name, busy=True)
+    own = client is None
+    reports: list[FolderReport] = []
+    try:
+        client = client or connect(account.imap)
+        for folder in account.imap.folders:
+            reports.append(sync_folder(client, store, account, folder, progress))
+            lease.acquire(store, f"imap:{account.name}", holder)  # renew between folders
+        return AccountReport(account.name, reports)
+    except Exception as error:  # reported, never raised: other accounts still sync
+        return AccountReport(account.name, reports, error=f"{type(error).__name__}: {error}")
+    finally:
+        if own:
+            if client is not None:
+                _close(client)
+            lease.release(store, f"imap:{account.name}", holder)
+
+
+def recover_interrupted(store: Store) -> int:
+    """Replies left in "sending" by a sender that died become failed, with a warning.
+
+    Called only by the holder of the outbox lease right after taking it, so no live
+    sender can be in the middle of sending them. They are not retried on their own:
+    the SMTP server may have accepted them before the crash, and only the agent can
+    tell (see docs/ARCHITECTURE.md).
+    """
+    with store.session() as session:
+        result = session.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.channel) == "email", col(OutboxItem.status) == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def send_outbox(store: Store, accounts: list[Account], holder: str, *, keep_lease: bool = False) -> tuple[int, int]:
+    """Send queued email replies under the outbox lease.
+
+    Returns (sent now, replies waiting with an error: failed, or queued for a retry).
+    """
+    fresh = not lease.holds(store, OUTBOX_LEASE, holder)
+    if not lease.acquire(store, OUTBOX_LEASE, holder):
+        return 0, 0
+    try:
+        if fresh:
+            recover_interrupted(store)
+        sent = deliver(store, {"email": EmailSender(store, accounts)})
+        return sent, _failing(store)
+    finally:
+        if not keep_lease:
+            lease.release(store, OUTBOX_LEASE, holder)
+
+
+def _failing(store: Store) -> int:
+    with store.session() as session:
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(OutboxItem)
+                .where(
+                    OutboxItem.channel == "email",
+                    col(OutboxItem.status).in_([OutboxStatus.QUEUED, OutboxStatus.FAILED]),
+                    col(OutboxItem.last_error).is_not(None),
+                )
+            ).one()
+        )
+
+
+def poll_once(
+    store: Store,
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    send: bool = True,
+) -> SyncReport:
+    """Fetch new mail for every account, then send the outbox; blocking, never raises for IO."""
+    accounts = load_accounts(settings)
+    holder = lease.new_holder()
+    reports = [sync_account(store, account, holder, progress) for account in accounts]
+    sent = failures = 0
+    if send and accounts:
+        sent, failures = send_outbox(store, accounts, holder)
+    return SyncReport(reports, sent, failures)
+
+
+@dataclass
+class PollerOptions:
+    """Timings of `run_poller` (tests shorten them)."""
+
+    poll_interval: float = 60.0
+    """Seconds between syncs where IDLE is not offered (and a full sync even with IDLE)."""
+    idle_timeout: float = 1.0
+    """How long one IDLE wait lasts before the stop event is checked again."""
+    send_interval: float = 5.0
+    backoff_start: float = 1.0
+    backoff_max: float = 60.0
+
+
+def run_poller(
+    store: Store,
+    settings: Settings,
+    stop_event: threading.Event,
+    *,
+    on_report: Callable[[AccountReport], None] | None = None,
+    options: PollerOptions | None = None,
+) -> None:
+    """Poll every account until `stop_event` is set; blocking (run it in a thread worker).
+
+    `on_report` is called from the poller's threads after each sync of an account
+    (the TUI posts a message from it; it must not touch widgets).
+    """
+    options = options or PollerOptions()
+    accounts = load_accounts(settings)
+    holder = lease.new_holder()
+    threads = [
+        threading.Thread(
+            target=_account_loop,
+            args=(store, account, holder, stop_event, on_report, options),
+            name=f"agentdesk-imap-{account.name}",
+            daemon=True,
+        )
+        for account in accounts
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop_event.is_set():
+            try:
+                send_outbox(store, accounts, holder, keep_lease=True)
+            except Exception as error:  # the store was busy or gone: try again later
+                log.warning("sending the outbox failed: %s", error)
+            stop_event.wait(options.send_interval)
+    finally:
+        stop_event.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        lease.release(store, OUTBOX_LEASE, holder)
+
+
+def _account_loop(
+    store: Store,
+    account: Account,
+    holder: str,
+    stop: threading.Event,
+    on_report: Callable[[AccountReport], None] | None,
+    options: PollerOptions,
+) -> None:
+    """Connect, sync, wait (IDLE or sleep), repeat; back off after errors."""
+    name = f"imap:{account.name}"
+    backoff = options.backoff_start
+    try:
+        while not stop.is_set():
+            if not lease.acquire(store, name, holder):
+                stop.wait(min(options.poll_interval, 15.0))  # another poller has it
+                continue
+            client: IMAPClient | None = None
+            try:
+                client = connect(account.imap)
+                while not stop.is_set():
+                    report = sync_account(store, account, holder, client=client)
+                    if on_report:
+                        on_report(report)
+                    if report.error:
+                        raise ConnectionError(report.error)
+                    backoff = options.backoff_start
+                    _wait_for_mail(store, client, account, holder, stop, options)
+            except Exception as error:
+                log.warning("account %s: %s; reconnecting in %.0fs", account.name, error, backoff)
+                if on_report:
+                    on_report(AccountReport(account.name, error=f"{type(error).__name__}: {error}"))
+                stop.wait(backoff)
+                backoff = min(backoff * 2, options.backoff_max)
+            finally:
+                if client is not None:
+                    _close(client)
+    finally:
+        lease.release(store, name, holder)
+
+
+def _wait_for_mail(
+    store: Store,
+    client: IMAPClient,
+    account: Account,
+    holder: str,
+    stop: threading.Event,
+    options: PollerOptions,
+) -> None:
+    """Return when new mail may be there: IDLE on the first folder, else a plain wait."""
+    deadline = time.monotonic() + options.poll_interval
+    name = f"imap:{account.name}"
+    if b"IDLE" not in client.capabilities():
+        while not stop.is_set() and time.monotonic() < deadline:
+            stop.wait(min(5.0, options.poll_interval))
+            client.noop()  # notices a dead connection early
+            if not lease.acquire(store, name, holder):
+                return
+        return
+    client.select_folder(account.imap.folders[0], readonly=True)
+    client.idle()
+    try:
+        renew_at = time.monotonic() + 20
+        while not stop.is_set() and time.monotonic() < deadline:
+            responses = client.idle_check(timeout=options.idle_timeout)
+            if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
+                return
+            if any(r == (b"BYE",) or (r and r[0] == b"BYE") for r in responses):
+                raise ConnectionError("the server closed the connection")
+            if time.monotonic() > renew_at:
+                if not lease.acquire(store, name, holder):
+                    return
+                renew_at = time.monotonic() + 20
+    finally:
+        client.idle_done()
