@@ -12,6 +12,7 @@ import typer
 
 from agentdesk.cli import console
 from agentdesk.cli import sync as sync_cli
+from agentdesk.cli import templates as templates_cli
 from agentdesk.cli.state import CliState
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ def root(
 
 console.register(app)
 sync_cli.register(app)
+templates_cli.register(app)
 
 
 def main() -> None:

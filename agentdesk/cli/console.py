@@ -137,11 +137,21 @@ def reply(
         str | None, typer.Option(help="Read the reply from a file ('-' for stdin).")
     ] = None,
     note: Annotated[bool, typer.Option("--note", help="Write an internal note instead.")] = False,
+    template: Annotated[
+        str | None, typer.Option(help="Fill this template (name or shortcut) for the conversation.")
+    ] = None,
+    sets: Annotated[
+        list[str] | None, typer.Option("--set", help="key=value for a template placeholder.")
+    ] = None,
 ) -> None:
     """Queue a reply (or an internal note) exactly as the composer's Ctrl+S does."""
-    if (text is None) == (file is None):
-        raise fail("give exactly one of --text or --file", 2)
-    if text == "-" or file == "-":
+    if [text, file, template].count(None) != 2:
+        raise fail("give exactly one of --text, --file or --template", 2)
+    if template is not None:
+        from agentdesk.cli.templates import template_body
+
+        body = template_body(ctx, conversation_id, template, sets)
+    elif text == "-" or file == "-":
         body = sys.stdin.read()
     else:
         body = text if text is not None else Path(file or "").read_text(encoding="utf-8")
