@@ -29,7 +29,7 @@ class Composer(Vertical):
     DEFAULT_CSS = """
     Composer #composer-mode { height: 1; color: $text-muted; padding: 0 1; }
     Composer.-note #composer-mode { color: $warning; text-style: bold; }
-    Composer TextArea { height: 1fr; border: none; padding: 0 1; }
+    Composer > TextArea, Composer > TextArea:focus { height: 1fr; border: none; padding: 0 1; }
     Composer.-note TextArea { background: $warning 10%; }
     """
 

@@ -1,0 +1,45 @@
+"""Snapshots of the main screens (pytest-textual-snapshot): update only after looking at the diff.
+
+Each test builds the console on the demo store at the pinned time, waits until the
+inbox and the highlighted conversation are on screen, then compares the SVG.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from agentdesk.app import AgentdeskApp
+from tests.tui.helpers import loaded, until
+
+
+async def _ready(pilot: Pilot) -> None:
+    await loaded(pilot)
+
+
+def test_main_screen_120x40(console: AgentdeskApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(console, terminal_size=(120, 40), run_before=_ready)
+
+
+def test_main_screen_80x24(console: AgentdeskApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(console, terminal_size=(80, 24), run_before=_ready)
+
+
+def test_conversation_open_80x24(console: AgentdeskApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def open_second(pilot: Pilot) -> None:
+        screen = await loaded(pilot)
+        await pilot.press("j", "enter")  # open the second conversation
+        await until(pilot, lambda: screen.customer.region.height > 0 and screen.customer.detail is not None
+                    and screen.customer.detail.row.id == screen.inbox_list.rows[1].id)
+        await pilot.press("r", *"Hello")  # start a reply
+        await pilot.pause(0.1)
+
+    assert snap_compare(console, terminal_size=(80, 24), run_before=open_second)
+
+
+def test_help_screen(console: AgentdeskApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def help_open(pilot: Pilot) -> None:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(console, terminal_size=(120, 40), run_before=help_open)
