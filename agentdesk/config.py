@@ -71,6 +71,8 @@ class Settings:
     """`[store] path` or `url` from the file; the CLI's `--db` wins over it."""
     raw: dict[str, Any] = field(default_factory=dict)
     """The whole parsed file, for the sections other modules read (accounts, sla, ...)."""
+    system_file: Path | None = None
+    """The system-wide file read under the personal one (a shared server), if any."""
 
 
 def _expect(table: dict[str, Any], key: str, kind: type, file: Path | None, prefix: str) -> Any:
@@ -91,17 +93,47 @@ def config_path(explicit: str | Path | None = None) -> Path | None:
     return default if default.exists() else None
 
 
+def system_config_path() -> Path:
+    """The team's file on a shared server: `$AGENTDESK_SYSTEM_CONFIG` or /etc/agentdesk."""
+    return Path(os.environ.get("AGENTDESK_SYSTEM_CONFIG") or "/etc/agentdesk/config.toml")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError("(syntax)", path, str(error)) from error
+    except OSError as error:
+        raise ConfigError("(file)", path, error.strerror or str(error)) from error
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """`top` over `base`: tables merge key by key, any other value of `top` wins."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_settings(explicit: str | Path | None = None) -> Settings:
-    """Read the config file (if any) into Settings; raise ConfigError naming key and file."""
+    """Read the system file, then the personal one on top, into Settings.
+
+    Raise ConfigError naming key and file. The system file cannot set `[agent] login`:
+    on a shared server every agent is their own OS login.
+    """
     path = config_path(explicit)
-    raw: dict[str, Any] = {}
+    system = system_config_path()
+    raw: dict[str, Any] = _read_toml(system) if system.is_file() else {}
+    if isinstance(raw.get("agent"), dict):
+        raw["agent"].pop("login", None)
     if path is not None:
         if not path.exists():
             raise ConfigError("--config", path, "file not found")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError("(syntax)", path, str(error)) from error
+        raw = _merge(raw, _read_toml(path))
+    path = path or (system if system.is_file() else None)
     agent_table = raw.get("agent", {})
     if not isinstance(agent_table, dict):
         raise ConfigError("agent", path, "expected a table [agent]")
@@ -113,4 +145,7 @@ def load_settings(explicit: str | Path | None = None) -> Settings:
     db = _expect(store_table, "url", str, path, "store.") or _expect(
         store_table, "path", str, path, "store."
     )
-    return Settings(agent=AgentSettings(login=login, name=name), file=path, db=db, raw=raw)
+    return Settings(
+        agent=AgentSettings(login=login, name=name), file=config_path(explicit), db=db, raw=raw,
+        system_file=system if system.is_file() else None,
+    )

@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from agentdesk.cli import admin as admin_cli
+from agentdesk.cli import agents as agents_cli
 from agentdesk.cli import console
 from agentdesk.cli import sync as sync_cli
 from agentdesk.cli import templates as templates_cli
@@ -44,6 +46,8 @@ def root(
 console.register(app)
 sync_cli.register(app)
 templates_cli.register(app)
+agents_cli.register(app)
+admin_cli.register(app)
 
 
 def main() -> None:
