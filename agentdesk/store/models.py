@@ -354,9 +354,10 @@ class CsatRating(SQLModel, table=True):
 
 
 # Reports (agentdesk.services.reports, migration 0006) select a period's conversations by
-# creation time and count each one's replies without reading the message rows.
+# creation time, and count each one's replies and status changes from indexes alone.
 Index("ix_conversation_created_at", Conversation.created_at)
 Index(
     "ix_message_conversation_direction",
     Message.conversation_id, Message.direction, Message.sent_at, Message.author_address,
 )
+Index("ix_event_conversation_action", Event.conversation_id, Event.action, Event.at)

@@ -1,9 +1,10 @@
-"""reports: CSAT ratings, and the two indexes the reports read through
+"""reports: CSAT ratings, and the indexes the reports read through
 
 `csat_rating` holds one 1-5 rating per conversation (agentdesk.services.csat).
 `ix_conversation_created_at` lets a report pick a period's conversations without a
 table scan; `ix_message_conversation_direction` lets it count each conversation's
-replies, and who wrote them, from the index alone, never touching message rows.
+replies, and who wrote them, from the index alone, never touching message rows;
+`ix_event_conversation_action` does the same for its status changes (closes, reopens).
 
 Revision ID: 0006
 Revises: 0001
@@ -41,9 +42,11 @@ def upgrade() -> None:
         'ix_message_conversation_direction', 'message',
         ['conversation_id', 'direction', 'sent_at', 'author_address'],
     )
+    op.create_index('ix_event_conversation_action', 'event', ['conversation_id', 'action', 'at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_event_conversation_action', table_name='event')
     op.drop_index('ix_message_conversation_direction', table_name='message')
     op.drop_index('ix_conversation_created_at', table_name='conversation')
     op.drop_index('ix_csat_rating_rated_at', table_name='csat_rating')

@@ -1,0 +1,436 @@
+"""Reports: how fast, how well and how much support answers, for a period.
+
+Plain Python over a Desk (the TUI's Reports screen and `agentdesk report` share it).
+Every measure looks at the period's *cohort*: the conversations created in
+[since, until), minus automatic mail and spam, as they stand now. CSAT looks at the
+ratings received in the period. The exact definitions (which events start and stop
+each clock, what is left out) are in docs/REPORTS.md; the SQL is in report_sql.py.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from agentdesk.clock import utcnow
+from agentdesk.services import report_sql as q
+from agentdesk.services.csat import SATISFIED, rating_of, record_rating
+from agentdesk.services.desk import Desk
+from agentdesk.services.sla import DEFAULT_TARGETS
+from agentdesk.text import one_line
+
+__all__ = [
+    "By", "Period", "Report", "build_report", "conversation_ids", "rating_of", "record_rating",
+]
+
+#: Backlog age buckets: (label, upper bound in seconds); the last one is open-ended.
+BACKLOG_BUCKETS: list[tuple[str, float]] = [
+    ("< 1 day", 86400.0),
+    ("1-3 days", 3 * 86400.0),
+    ("3-7 days", 7 * 86400.0),
+    ("1-4 weeks", 28 * 86400.0),
+    ("> 4 weeks", math.inf),
+]
+
+#: Ratings at or below this are listed for follow-up.
+LOW_RATING = 3
+
+#: At most this many low ratings are listed (the count is always complete).
+LOW_RATINGS_SHOWN = 50
+
+UNASSIGNED = "(unassigned)"
+
+
+class By(StrEnum):
+    """The dimensions a report can be broken down by."""
+
+    CHANNEL = "channel"
+    TAG = "tag"
+    AGENT = "agent"
+    DAY = "day"
+
+
+def target_seconds(channel: str) -> float:
+    """The first-response SLA target of `channel`, in seconds."""
+    return DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["email"]).total_seconds()
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open time range [since, until) in UTC."""
+
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def last(cls, days: int, now: datetime | None = None) -> Period:
+        """The `days` days up to now."""
+        end = now or utcnow()
+        return cls(end - timedelta(days=days), end)
+
+    @classmethod
+    def of_dates(cls, first: date, last: date) -> Period:
+        """Whole UTC days from `first` to `last`, both included."""
+        from datetime import UTC, time as dtime
+
+        return cls(
+            datetime.combine(first, dtime(), UTC),
+            datetime.combine(last + timedelta(days=1), dtime(), UTC),
+        )
+
+    @property
+    def length(self) -> timedelta:
+        return self.until - self.since
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one (for the change figures)."""
+        return Period(self.since - self.length, self.since)
+
+    def days(self) -> list[str]:
+        """Every UTC day the period touches, as 'YYYY-MM-DD'."""
+        first = self.since.date()
+        last = (self.until - timedelta(microseconds=1)).date()
+        return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+    @property
+    def label(self) -> str:
+        last = self.until - timedelta(microseconds=1)
+        return f"{self.since:%Y-%m-%d %H:%M} – {last:%Y-%m-%d %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class Durations:
+    """A distribution of durations, in seconds (None when there is nothing to measure)."""
+
+    count: int
+    mean: float | None
+    median: float | None
+    p90: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class LongestWait:
+    """The conversation whose customer waited longest for a first answer."""
+
+    conversation_id: int
+    seconds: float
+    waiting: bool
+    """True when it is still unanswered (the wait is still growing)."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The numbers at the top of a report, for one period."""
+
+    conversations: int
+    first_response: Durations
+    within_target: float | None
+    """Share of conversations answered within their channel's SLA target (0..1)."""
+    sla_breaches: int
+    resolution: Durations
+    fcr_rate: float | None
+    """First-contact resolution: closed after exactly one reply, not reopened within 7 days."""
+    reopen_rate: float | None
+    csat: float | None
+    """Share of ratings that are 4 or 5 (0..1)."""
+    ratings: int
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One line of a breakdown (by channel, tag, agent or day)."""
+
+    key: str
+    """What `conversation_ids` takes to list the conversations behind the row."""
+    label: str
+    conversations: int
+    first_response_median: float | None
+    first_response_p90: float | None
+    within_target: float | None
+    sla_breaches: int
+    resolution_median: float | None
+    fcr_rate: float | None
+    reopen_rate: float | None
+    replies: int
+    csat: float | None
+    ratings: int
+
+
+@dataclass(frozen=True)
+class BacklogBucket:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class LowRating:
+    """A rating of 3 or less, listed so someone can follow up."""
+
+    conversation_id: int
+    rating: int
+    comment: str
+    customer: str
+    agent: str
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the Reports screen and `agentdesk report` show, as plain data."""
+
+    period: Period
+    generated_at: datetime
+    headline: Headline
+    previous: Headline
+    """The same numbers for the period just before (for the change arrows)."""
+    longest_wait: LongestWait | None
+    by_day: list[GroupRow]
+    by_channel: list[GroupRow]
+    by_tag: list[GroupRow]
+    by_agent: list[GroupRow]
+    backlog: list[BacklogBucket]
+    low_ratings: list[LowRating]
+    low_ratings_total: int
+    elapsed_ms: float
+    """How long the report took to compute."""
+
+    def rows(self, by: By) -> list[GroupRow]:
+        return {
+            By.DAY: self.by_day, By.CHANNEL: self.by_channel,
+            By.TAG: self.by_tag, By.AGENT: self.by_agent,
+        }[by]
+
+
+# --- arithmetic -------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], share: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least `share` of values at or below."""
+    if not sorted_values:
+        return None
+    rank = max(math.ceil(share * len(sorted_values)), 1)
+    return sorted_values[rank - 1]
+
+
+def median(sorted_values: Sequence[float]) -> float | None:
+    """The middle value (mean of the two middle ones for an even count)."""
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    mid = n // 2
+    return sorted_values[mid] if n % 2 else (sorted_values[mid - 1] + sorted_values[mid]) / 2
+
+
+def durations(values: Iterable[float]) -> Durations:
+    ordered = sorted(values)
+    if not ordered:
+        return Durations(0, None, None, None, None)
+    return Durations(
+        len(ordered), sum(ordered) / len(ordered), median(ordered), percentile(ordered, 0.9),
+        ordered[-1],
+    )
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class _Tally:
+    """Running sums for one group of conversations (or the whole period)."""
+
+    conversations: int = 0
+    first_responses: list[float] | None = None
+    resolutions: list[float] | None = None
+    within: int = 0
+    breaches: int = 0
+    fcr_eligible: int = 0
+    fcr: int = 0
+    closed: int = 0
+    reopened: int = 0
+    replies: int = 0
+    ratings: int = 0
+    satisfied: int = 0
+
+    def __post_init__(self) -> None:
+        self.first_responses = []
+        self.resolutions = []
+
+    def add(self, fact: q.Fact) -> None:
+        assert self.first_responses is not None and self.resolutions is not None
+        self.conversations += 1
+        self.replies += fact.replies
+        target = target_seconds(fact.channel)
+        if fact.first_response is not None:
+            self.first_responses.append(fact.first_response)
+            if fact.first_response <= target:
+                self.within += 1
+            else:
+                self.breaches += 1
+        elif fact.status != "closed" and fact.age > target:
+            self.breaches += 1  # still unanswered and already past its target
+        if fact.resolution is not None:
+            self.resolutions.append(fact.resolution)
+        if fact.ever_closed:
+            self.closed += 1
+            self.reopened += fact.reopened
+            if fact.replies_before_first_close >= 1:
+                self.fcr_eligible += 1
+                if fact.replies_before_first_close == 1 and not fact.reopened_within_window:
+                    self.fcr += 1
+
+    def rate(self, rating: int) -> None:
+        self.ratings += 1
+        self.satisfied += rating in SATISFIED
+
+    def headline(self) -> Headline:
+        assert self.first_responses is not None and self.resolutions is not None
+        return Headline(
+            conversations=self.conversations,
+            first_response=durations(self.first_responses),
+            within_target=share(self.within, self.within + self.breaches),
+            sla_breaches=self.breaches,
+            resolution=durations(self.resolutions),
+            fcr_rate=share(self.fcr, self.fcr_eligible),
+            reopen_rate=share(self.reopened, self.closed),
+            csat=share(self.satisfied, self.ratings),
+            ratings=self.ratings,
+        )
+
+    def row(self, key: str, label: str) -> GroupRow:
+        h = self.headline()
+        return GroupRow(
+            key=key, label=label, conversations=h.conversations,
+            first_response_median=h.first_response.median, first_response_p90=h.first_response.p90,
+            within_target=h.within_target, sla_breaches=h.sla_breaches,
+            resolution_median=h.resolution.median, fcr_rate=h.fcr_rate,
+            reopen_rate=h.reopen_rate, replies=self.replies, csat=h.csat, ratings=h.ratings,
+        )
+
+
+def _longest_wait(facts: Iterable[q.Fact]) -> LongestWait | None:
+    best: LongestWait | None = None
+    for fact in facts:
+        if fact.first_response is not None:
+            wait = LongestWait(fact.id, fact.first_response, waiting=False)
+        elif fact.status != "closed":
+            wait = LongestWait(fact.id, fact.age, waiting=True)
+        else:
+            continue
+        if best is None or wait.seconds > best.seconds:
+            best = wait
+    return best
+
+
+def _grouped(
+    facts: Sequence[q.Fact], key_of: Callable[[q.Fact], Iterable[str]], keys: Iterable[str] = ()
+) -> dict[str, _Tally]:
+    groups: dict[str, _Tally] = {key: _Tally() for key in keys}
+    for fact in facts:
+        for key in key_of(fact):
+            groups.setdefault(key, _Tally()).add(fact)
+    return groups
+
+
+# --- building a report --------------------------------------------------------------
+
+
+def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> Report:
+    """Compute every measure for `period` (and the headline of the period before it)."""
+    started = time.perf_counter()
+    now = now or utcnow()
+    engine = desk.store.engine
+    d = q.Dialect(engine.dialect.name)
+    with engine.connect() as conn:
+        facts = q.facts(conn, d, period.since, period.until, now)
+        before = period.previous()
+        previous_facts = q.facts(conn, d, before.since, before.until, now)
+        tag_pairs = q.tags(conn, d, period.since, period.until)
+        authors = dict(q.replies_by_author(conn, d, period.since, period.until))
+        ages = q.backlog(conn, now, [edge for _, edge in BACKLOG_BUCKETS[:-1]])
+        rated = q.ratings(conn, d, period.since, period.until)
+        previous_rated = q.ratings(conn, d, before.since, before.until)
+        agents = q.agents(conn)
+
+    def login(agent_id: int | None) -> str:
+        return agents[agent_id][0] if agent_id in agents else ""
+
+    total = _grouped(facts, lambda f: ("",))[""] if facts else _Tally()
+    previous = _grouped(previous_facts, lambda f: ("",))[""] if previous_facts else _Tally()
+    for row in rated:
+        total.rate(row[1])
+    for row in previous_rated:
+        previous.rate(row[1])
+
+    tags_of: dict[int, list[str]] = defaultdict(list)
+    for conversation_id, name in tag_pairs:
+        tags_of[conversation_id].append(name)
+    by_day = _grouped(facts, lambda f: (f.day,), period.days())
+    by_channel = _grouped(facts, lambda f: (f.channel,))
+    by_tag = _grouped(facts, lambda f: tags_of.get(f.id, ()))
+    by_agent = _grouped(facts, lambda f: (login(f.assignee_id),))
+    # Replies per agent count who wrote them, not whose conversation it is.
+    for tally in by_agent.values():
+        tally.replies = 0
+    for author, count in authors.items():
+        by_agent.setdefault(author, _Tally()).replies += count
+    for row in rated:
+        conversation_id, rating, _, _, agent_id, channel, _, day = row
+        by_day.setdefault(day, _Tally()).rate(rating)
+        by_channel.setdefault(channel, _Tally()).rate(rating)
+        by_agent.setdefault(login(agent_id), _Tally()).rate(rating)
+        for name in tags_of.get(conversation_id, ()):
+            by_tag.setdefault(name, _Tally()).rate(rating)
+
+    names = {a_login: name for a_login, name in agents.values()}
+    low = [row for row in rated if row[1] <= LOW_RATING]
+    return Report(
+        period=period,
+        generated_at=now,
+        headline=total.headline(),
+        previous=previous.headline(),
+        longest_wait=_longest_wait(facts),
+        by_day=[by_day[day].row(day, day) for day in sorted(by_day)],
+        by_channel=_rows(by_channel, lambda key: key),
+        by_tag=_rows(by_tag, lambda key: key),
+        by_agent=_rows(by_agent, lambda key: names.get(key, key) if key else UNASSIGNED),
+        backlog=[BacklogBucket(label, count) for (label, _), count in zip(BACKLOG_BUCKETS, ages, strict=True)],
+        low_ratings=[
+            LowRating(r[0], r[1], one_line(r[2], 80), one_line(r[6], 40), login(r[4]) or UNASSIGNED, r[3])
+            for r in reversed(low[-LOW_RATINGS_SHOWN:])
+        ],
+        low_ratings_total=len(low),
+        elapsed_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _rows(groups: dict[str, _Tally], label: Callable[[str], str]) -> list[GroupRow]:
+    """Busiest first, then by name, so the table reads top-down by weight."""
+    ordered = sorted(groups.items(), key=lambda item: (-item[1].conversations, item[0]))
+    return [tally.row(key, one_line(label(key), 40)) for key, tally in ordered]
+
+
+def conversation_ids(desk: Desk, period: Period, by: By, key: str, limit: int = 1000) -> list[int]:
+    """The period's conversations behind one row of a breakdown, newest first."""
+    engine = desk.store.engine
+    d = q.Dialect(engine.dialect.name)
+    params: dict[str, Any] = {} if by is By.AGENT and key == "" else {"key": key}
+    if by is By.CHANNEL:
+        where = "c.channel = :key"
+    elif by is By.TAG:
+        where = ("c.id IN (SELECT ct.conversation_id FROM conversationtag ct "
+                 "JOIN tag t ON t.id = ct.tag_id WHERE t.name = :key)")
+    elif by is By.AGENT:
+        where = ("c.assignee_id IS NULL" if key == "" else
+                 "c.assignee_id IN (SELECT a.id FROM agent a WHERE a.login = :key)")
+    else:
+        where = f"{d.day('c.created_at')} = :key"
+    with engine.connect() as conn:
+        return q.conversation_ids(conn, d, period.since, period.until, where, params, limit)
