@@ -1,0 +1,111 @@
+"""Replies over SMTP to a real aiosmtpd: threading headers, a customer's answer to our
+reply, refusal kept in the outbox, and a reply interrupted mid-send."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from agentdesk.channels.poller import INTERRUPTED, poll_once
+from agentdesk.config import AgentSettings
+from agentdesk.services import Desk, compose
+from agentdesk.store import Store
+from agentdesk.store.models import Conversation, Message, OutboxItem, OutboxStatus
+from tests.integration.email.conftest import SmtpServer, mail
+from tests.integration.email.servers import Dovecot
+
+
+def _desk(store: Store) -> Desk:
+    return Desk(store, AgentSettings(login="tester", name="Tess Tester"))
+
+
+def test_reply_goes_out_threaded_and_the_customers_answer_joins_the_conversation(
+    dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
+) -> None:
+    dovecot.append(
+        mailbox,
+        mail(
+            "Where is my order? =?utf-8?q?=0D=0ABcc:_victim@evil.test?=",  # header injection
+            message_id="<o1@customer.test>",
+            references="<root@customer.test>",
+        ),
+    )
+    settings = settings_for(smtp_port=smtp.port)
+    poll_once(store, settings)
+    with store.session() as session:
+        conv = session.exec(select(Conversation)).one()
+    assert conv.id is not None
+    compose.queue(_desk(store), conv.id, "Hi Ada,\n\nit ships today.\n\nTess")
+    report = poll_once(store, settings)
+    assert report.sent == 1
+    [(mail_from, rcpts, _raw)] = smtp.sink.received
+    assert mail_from == "help@shop.test" and rcpts == ["ada@customer.test"]
+    [sent] = smtp.sink.messages()
+    assert sent["From"] == "Shop Support <help@shop.test>"
+    assert sent["To"] == "ada@customer.test"
+    assert sent["Subject"].startswith("Re: Where is my order?")
+    assert not sent["Subject"].startswith("Re: Re:")
+    assert sent["Bcc"] is None
+    assert sent["In-Reply-To"] == "<o1@customer.test>"
+    assert sent["References"] == "<root@customer.test> <o1@customer.test>"
+    assert "it ships today" in sent.get_payload(decode=True).decode()
+    with store.session() as session:
+        ours = session.exec(select(Message).where(Message.direction == "out")).one()
+        assert ours.message_id_header == sent["Message-ID"]
+        assert session.exec(select(OutboxItem)).one().status == OutboxStatus.SENT
+
+    dovecot.append(
+        mailbox,
+        mail(
+            "Re: Re: Where is my order?",
+            message_id="<o2@customer.test>",
+            in_reply_to=sent["Message-ID"],
+            body="Thanks!",
+        ),
+    )
+    poll_once(store, settings)
+    with store.session() as session:
+        assert len(session.exec(select(Conversation)).all()) == 1
+        texts = [m.text for m in session.exec(select(Message).order_by(col(Message.id)))]
+        assert texts[-1] == "Thanks!"
+
+
+def test_a_refused_reply_stays_in_the_outbox_with_the_error_then_goes_out(
+    dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
+) -> None:
+    dovecot.append(mailbox, mail("Help", message_id="<f1@customer.test>"))
+    settings = settings_for(smtp_port=smtp.port)
+    poll_once(store, settings)
+    with store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    compose.queue(_desk(store), conv_id, "On it.")
+    smtp.sink.refuse = "554 5.7.1 we do not like you"
+    report = poll_once(store, settings)
+    assert report.sent == 0 and report.send_failures == 1
+    with store.session() as session:
+        item = session.exec(select(OutboxItem)).one()
+        assert item.status == OutboxStatus.QUEUED
+        assert "we do not like you" in (item.last_error or "")
+        first_id = session.exec(select(Message.message_id_header).where(Message.direction == "out")).one()
+    smtp.sink.refuse = None
+    assert poll_once(store, settings).sent == 1
+    [sent] = smtp.sink.messages()
+    assert sent["Message-ID"] == first_id  # the retry keeps the Message-ID
+
+
+def test_a_reply_left_sending_by_a_crash_is_not_sent_again_silently(
+    dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
+) -> None:
+    dovecot.append(mailbox, mail("Help", message_id="<s1@customer.test>"))
+    settings = settings_for(smtp_port=smtp.port)
+    poll_once(store, settings)
+    with store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    compose.queue(_desk(store), conv_id, "On it.")
+    with store.session() as session:  # what a sender killed after the SMTP accept leaves
+        item = session.exec(select(OutboxItem)).one()
+        item.status = OutboxStatus.SENDING
+    report = poll_once(store, settings)
+    assert report.sent == 0 and smtp.sink.received == []
+    with store.session() as session:
+        item = session.exec(select(OutboxItem)).one()
+        assert item.status == OutboxStatus.FAILED and item.last_error == INTERRUPTED
