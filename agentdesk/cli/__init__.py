@@ -13,6 +13,7 @@ import typer
 from agentdesk.cli import admin as admin_cli
 from agentdesk.cli import agents as agents_cli
 from agentdesk.cli import console
+from agentdesk.cli import customers as customers_cli
 from agentdesk.cli import sync as sync_cli
 from agentdesk.cli import templates as templates_cli
 from agentdesk.cli.state import CliState
@@ -48,6 +49,7 @@ sync_cli.register(app)
 templates_cli.register(app)
 agents_cli.register(app)
 admin_cli.register(app)
+customers_cli.register(app)
 
 
 def main() -> None:
