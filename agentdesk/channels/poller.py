@@ -158,14 +158,19 @@ def poll_once(
     *,
     send: bool = True,
 ) -> SyncReport:
-    """Fetch new mail for every account, then send the outbox; blocking, never raises for IO."""
+    """Fetch new mail and chat for every account, then send the outbox; never raises for IO."""
+    from agentdesk.channels.chat.runner import chat_poll_once  # imports this module
+    from agentdesk.channels.chat.settings import load_chat_accounts
+
     accounts = load_accounts(settings)
+    chats = load_chat_accounts(settings)
     holder = lease.new_holder()
     reports = [sync_account(store, account, holder, progress) for account in accounts]
     sent = failures = 0
     if send and accounts:
         sent, failures = send_outbox(store, accounts, holder)
-    return SyncReport(reports, sent, failures)
+    chat_reports, chat_sent, chat_failures = chat_poll_once(store, chats, holder, send=send)
+    return SyncReport(reports + chat_reports, sent + chat_sent, failures + chat_failures)
 
 
 @dataclass
@@ -194,9 +199,13 @@ def run_poller(
     `on_report` is called from the poller's threads after each sync of an account
     (the TUI posts a message from it; it must not touch widgets).
     """
+    from agentdesk.channels.chat.runner import ChatAccounts  # imports this module
+    from agentdesk.channels.chat.settings import load_chat_accounts
+
     options = options or PollerOptions()
     accounts = load_accounts(settings)
     holder = lease.new_holder()
+    chats = ChatAccounts(store, load_chat_accounts(settings), holder, stop_event, on_report, options)
     threads = [
         threading.Thread(
             target=_account_loop,
@@ -208,17 +217,23 @@ def run_poller(
     ]
     for thread in threads:
         thread.start()
+    chats.start()
     try:
         while not stop_event.is_set():
             try:
                 send_outbox(store, accounts, holder, keep_lease=True)
             except Exception as error:  # the store was busy or gone: try again later
                 log.warning("sending the outbox failed: %s", error)
+            try:
+                chats.send()
+            except Exception as error:
+                log.warning("sending the chat outbox failed: %s", error)
             stop_event.wait(options.send_interval)
     finally:
         stop_event.set()
         for thread in threads:
             thread.join(timeout=30)
+        chats.join()
         lease.release(store, OUTBOX_LEASE, holder)
 
 

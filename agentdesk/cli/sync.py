@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from agentdesk.channels.accounts import load_accounts
+from agentdesk.channels.chat.settings import load_chat_accounts
 from agentdesk.channels.poller import AccountReport, poll_once, run_poller
 from agentdesk.cli.state import CliState, fail
 from agentdesk.config import ConfigError
@@ -29,11 +30,12 @@ def _open(ctx: typer.Context) -> tuple[CliState, Store]:
     settings = state.settings()
     try:
         accounts = load_accounts(settings)
+        chats = load_chat_accounts(settings)
     except ConfigError as error:
         raise fail(str(error), 2) from error
-    if not accounts:
+    if not accounts and not chats:
         where = settings.file or "the config file (none found; use --config)"
-        raise fail(f"no [[accounts]] in {where}", 2)
+        raise fail(f"no [[accounts]] or [[chat]] in {where}", 2)
     return state, Store.open(state.store_location())
 
 
