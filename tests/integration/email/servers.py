@@ -206,6 +206,23 @@ protocol imap {{
         finally:
             client.logout()
 
+    def fill(self, user: str, messages: list[bytes]) -> None:
+        """Put mail straight into the user's Maildir (100x faster than APPEND for bulk)."""
+        local, _, domain = user.partition("@")
+        maildir = self.root / "home" / domain / local / "Maildir"
+        owner = pwd.getpwnam("dovecot") if os.geteuid() == 0 else None
+        made = [maildir.parent.parent, maildir.parent, maildir] + [maildir / s for s in ("cur", "new", "tmp")]
+        for directory in made:
+            directory.mkdir(exist_ok=True)
+            if owner:
+                os.chown(directory, owner.pw_uid, owner.pw_gid)
+        now = int(time.time())
+        for n, raw in enumerate(messages):
+            path = maildir / "cur" / f"{now}.M{n:06d}P{os.getpid()}.x,S={len(raw)}:2,"
+            path.write_bytes(raw)
+            if owner:
+                os.chown(path, owner.pw_uid, owner.pw_gid)
+
     def doveadm(self, *args: str) -> str:
         done = subprocess.run(
             ["doveadm", "-c", str(self.config), *args],
