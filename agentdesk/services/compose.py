@@ -7,12 +7,16 @@ A note is a Message with direction "note" and never leaves the store.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 from agentdesk.clock import utcnow
 from agentdesk.services.conversations import _get, record
 from agentdesk.services.desk import Desk
-from agentdesk.store.models import NO_DUE, Direction, Message, OutboxItem, Status
+from agentdesk.services import review
+from agentdesk.services.sla import mark_answered
+from agentdesk.services.workflow import record_mentions
+from agentdesk.store.models import Direction, Message, OutboxItem, OutboxStatus, Status
 
 
 class Kind(StrEnum):
@@ -31,8 +35,21 @@ def reply_subject(subject: str) -> str:
     return subject if subject[:3].lower() == "re:" else f"Re: {subject}"
 
 
-def queue(desk: Desk, conversation_id: int, text: str, kind: Kind = Kind.REPLY) -> int:
-    """Store a reply (queued in the outbox) or an internal note; returns the message id."""
+def queue(
+    desk: Desk,
+    conversation_id: int,
+    text: str,
+    kind: Kind = Kind.REPLY,
+    then_status: Status | None = None,
+    follow_up: timedelta | None = None,
+) -> int:
+    """Store a reply (queued in the outbox) or an internal note; returns the message id.
+
+    `then_status` (e.g. pending) is set in the same transaction, so "send and wait for
+    the customer" is one keystroke; with `follow_up` a pending conversation comes back
+    if the customer stays silent that long. A trainee's reply waits for a lead's
+    approval (agentdesk.services.review) instead of entering the outbox.
+    """
     body = text.replace("\r\n", "\n").strip("\n")
     if not body.strip():
         raise EmptyReply("the reply is empty")
@@ -54,21 +71,22 @@ def queue(desk: Desk, conversation_id: int, text: str, kind: Kind = Kind.REPLY) 
         conv.updated_at = now
         conv.message_count += 1
         if kind is Kind.REPLY:
+            held = review.needs_review(session, desk.agent.login)
             session.add(
                 OutboxItem(
                     conversation_id=conversation_id,
                     message_id=message.id,
                     channel=conv.channel,
+                    status=OutboxStatus.NEEDS_APPROVAL if held else OutboxStatus.QUEUED,
                     created_by=desk.agent.login,
                     created_at=now,
                 )
             )
-            if conv.first_response_at is None:
-                conv.first_response_at = now
-            # The customer has their answer: nothing is due until they write again.
-            conv.sla_due_at = None
-            if conv.status == Status.OPEN:
-                conv.sort_due = NO_DUE
-            conv.last_message_at = now
+            if not held:
+                mark_answered(conv, now)
+        else:
+            record_mentions(session, message)
         record(session, desk.agent.login, kind.value, conversation_id, f"message {message.id}")
+        if then_status is not None:
+            review.apply_status(session, desk.agent.login, conv, then_status, now, follow_up)
         return message.id

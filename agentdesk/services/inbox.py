@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, tuple_
 from sqlmodel import Session, col, select
 
+from agentdesk.clock import utcnow
 from agentdesk.services.desk import Desk
 from agentdesk.services.views import ContactView, ConversationRow, Cursor, CustomerRef, Page, View
 from agentdesk.store.models import Agent, ContactPoint, Conversation, Customer, Status
@@ -22,21 +23,35 @@ from agentdesk.store.models import Agent, ContactPoint, Conversation, Customer, 
 PAGE_SIZE = 200
 
 
-def _filtered(statement: Any, view: View, me: int) -> Any:
+def _filtered(statement: Any, view: View, me: int, session: Session) -> Any:
+    from agentdesk.services import review, sla, snooze, workflow  # they import this module
+
     if view is View.OPEN:
-        return statement.where(Conversation.status == Status.OPEN)
+        return statement.where(snooze.open_condition(session))
     if view is View.MINE:
         return statement.where(
             Conversation.assignee_id == me, Conversation.status != Status.CLOSED
         )
     if view is View.UNASSIGNED:
         return statement.where(
-            col(Conversation.assignee_id).is_(None), Conversation.status == Status.OPEN
+            col(Conversation.assignee_id).is_(None), snooze.open_condition(session)
         )
     if view is View.PENDING:
         return statement.where(Conversation.status == Status.PENDING)
     if view is View.CLOSED:
         return statement.where(Conversation.status == Status.CLOSED)
+    if view is View.SNOOZED:
+        return statement.where(Conversation.status == Status.SNOOZED)
+    if view is View.BREACHING:
+        return statement.where(
+            Conversation.status == Status.OPEN,
+            col(Conversation.sort_due) <= utcnow() + sla.policy().warn_before,
+            col(Conversation.sla_due_at).is_not(None),
+        )
+    if view is View.NEEDS_APPROVAL:
+        return statement.where(review.needs_approval_condition())
+    if view is View.MENTIONS:
+        return statement.where(workflow.mentions_condition(me))
     return statement
 
 
@@ -59,7 +74,7 @@ def page(desk: Desk, view: View, after: Cursor | None = None, limit: int = PAGE_
             .join(Customer, col(Customer.id) == Conversation.customer_id)
             .outerjoin(Agent, col(Agent.id) == Conversation.assignee_id)
         )
-        statement = _filtered(statement, view, me)
+        statement = _filtered(statement, view, me, session)
         if after is not None:
             values = tuple_(after.sort_due, after.last_message_at, after.id)
             statement = statement.where(
@@ -70,7 +85,13 @@ def page(desk: Desk, view: View, after: Cursor | None = None, limit: int = PAGE_
         more = len(results) > limit
         results = results[:limit]
         contacts = contact_points(session, {conv.customer_id for conv, _, _ in results})
-        rows = [row_of(conv, name, login, contacts[conv.customer_id]) for conv, name, login in results]
+        from agentdesk.services.tags import tags_of  # tags imports this module
+
+        tags = tags_of(session, [conv.id for conv, _, _ in results if conv.id is not None])
+        rows = [
+            row_of(conv, name, login, contacts[conv.customer_id], tags.get(conv.id or 0, ()))
+            for conv, name, login in results
+        ]
     return Page(rows=rows, next=rows[-1].cursor if more and rows else None)
 
 
@@ -78,7 +99,7 @@ def count(desk: Desk, view: View) -> int:
     """How many conversations `view` holds (an index-only count)."""
     with desk.store.session() as session:
         me = desk.agent_id(session)
-        statement = _filtered(select(func.count()).select_from(Conversation), view, me)
+        statement = _filtered(select(func.count()).select_from(Conversation), view, me, session)
         return int(session.exec(statement).one())
 
 
@@ -99,7 +120,11 @@ def contact_points(session: Session, customer_ids: Iterable[int]) -> dict[int, l
 
 
 def row_of(
-    conv: Conversation, customer_name: str, assignee: str | None, addresses: Sequence[ContactView]
+    conv: Conversation,
+    customer_name: str,
+    assignee: str | None,
+    addresses: Sequence[ContactView],
+    tags: Sequence[str] = (),
 ) -> ConversationRow:
     """The read model of one inbox line."""
     assert conv.id is not None
@@ -118,4 +143,7 @@ def row_of(
         last_message_at=conv.last_message_at,
         sla_due_at=conv.sla_due_at,
         sort_due=conv.sort_due,
+        tags=tuple(tags),
+        urgency=conv.urgency,
+        snoozed_until=conv.snoozed_until,
     )

@@ -27,6 +27,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from agentdesk.clock import utcnow
 from agentdesk.services.desk import Desk
 from agentdesk.services.inbox import PAGE_SIZE, contact_points, row_of
+from agentdesk.services.tags import tags_of
 from agentdesk.services.query import Filter, Query, QueryError, Term, fts5_expression, parse
 from agentdesk.services.views import ConversationRow
 from agentdesk.store.models import Agent, Conversation, Customer, Status
@@ -362,7 +363,11 @@ def _rows(session: Session, ids: list[int]) -> list[ConversationRow]:
         .where(col(Conversation.id).in_(ids))
     ).all()
     contacts = contact_points(session, {conv.customer_id for conv, _, _ in results})
-    by_id = {conv.id: row_of(conv, name, login, contacts[conv.customer_id]) for conv, name, login in results}
+    tags = tags_of(session, ids)
+    by_id = {
+        conv.id: row_of(conv, name, login, contacts[conv.customer_id], tags.get(conv.id or 0, ()))
+        for conv, name, login in results
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -22,6 +22,10 @@ class View(StrEnum):
     PENDING = "pending"
     CLOSED = "closed"
     ALL = "all"
+    SNOOZED = "snoozed"
+    BREACHING = "breaching"
+    NEEDS_APPROVAL = "needs_approval"
+    MENTIONS = "mentions"
 
 
 VIEW_TITLES: dict[View, str] = {
@@ -31,6 +35,10 @@ VIEW_TITLES: dict[View, str] = {
     View.PENDING: "Pending",
     View.CLOSED: "Closed",
     View.ALL: "All",
+    View.SNOOZED: "Snoozed",
+    View.BREACHING: "Breaching soon",
+    View.NEEDS_APPROVAL: "Needs approval",
+    View.MENTIONS: "Mentions",
 }
 
 
@@ -75,6 +83,9 @@ class ConversationRow:
     last_message_at: datetime
     sla_due_at: datetime | None
     sort_due: datetime
+    tags: tuple[str, ...] = ()
+    urgency: int = 0
+    snoozed_until: datetime | None = None
 
     @property
     def cursor(self) -> Cursor:
