@@ -109,7 +109,9 @@ def _write_system_config(layout: SharedLayout, path: Path, gid: int) -> str:
     if path.exists():
         return f"{path} exists, left as it is: check [store] path = \"{layout.db}\" in it"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True)
+            path.parent.chmod(0o755)  # like /etc itself; the file inside is for the group only
         path.write_text(system_config_text(layout), encoding="utf-8")
     except OSError as error:
         raise SharingError(
