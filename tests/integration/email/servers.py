@@ -12,6 +12,7 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -174,10 +175,39 @@ protocol imap {{
     def _log_tail(self) -> str:
         return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
 
+    def _descendants(self) -> list[int]:
+        """PIDs of every process below the master (imap, imap-login, auth, ...)."""
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_bytes()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(b")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+        found: list[int] = []
+        todo = [self.process.pid] if self.process else []
+        while todo:
+            pid = todo.pop()
+            for child in children.get(pid, []):
+                found.append(child)
+                todo.append(child)
+        return found
+
     def stop(self) -> None:
+        """Stop the master and every session it started (a session left alive would
+        keep serving an old connection, hiding a restart from the poller)."""
         if self.process is None:
             return
+        sessions = self._descendants()
         self.process.terminate()
+        for pid in sessions:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -57,7 +57,7 @@ def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(tmp_path: Path,
             server.start()
             server.append(user, mail("After restart", message_id="<p2@customer.test>"))
             _wait(lambda: _count(store) == 2)
-            assert any(r.error for r in reports), "the restart was never noticed"
+            assert any(r.error for r in reports), f"the restart was never noticed: {reports}"
         finally:
             stop.set()
             thread.join(timeout=30)
