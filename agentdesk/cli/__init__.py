@@ -15,6 +15,7 @@ from agentdesk.cli import agents as agents_cli
 from agentdesk.cli import console
 from agentdesk.cli import customers as customers_cli
 from agentdesk.cli import sync as sync_cli
+from agentdesk.cli import tags as tags_cli
 from agentdesk.cli import templates as templates_cli
 from agentdesk.cli.state import CliState
 
@@ -50,6 +51,7 @@ templates_cli.register(app)
 agents_cli.register(app)
 admin_cli.register(app)
 customers_cli.register(app)
+tags_cli.register(app)
 
 
 def main() -> None:
