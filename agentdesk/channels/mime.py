@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import email
 import email.header
+import email.parser
 import email.utils
 import hashlib
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ MAX_DEPTH = 40
 MAX_PARTS = 2000
 #: Cut very long header values (a 200 KB header exists in the wild).
 MAX_HEADER = 4000
+#: The parser is fed this many bytes at a time.
+FEED_CHUNK = 1 << 20
 #: Characters of decoded body text we keep in `text` (the raw mail keeps everything).
 MAX_TEXT = 1_000_000
 
@@ -278,25 +281,56 @@ def parse(raw: bytes) -> ParsedMail:
     try:
         return _parse(raw, digest)
     except (RecursionError, MemoryError, Exception) as error:  # noqa: BLE001 (hostile input)
-        return ParsedMail(
-            from_name="",
-            from_address="",
-            to=[],
-            subject="",
-            date=None,
-            message_id=None,
-            in_reply_to=None,
-            references=[],
-            text="",
-            html=None,
-            parse_error=f"could not parse this mail ({type(error).__name__}: {one_line(str(error), 200)})",
-            raw_sha256=digest,
-        )
+        reason = f"could not parse this mail ({type(error).__name__}: {one_line(str(error), 200)})"
+        return _headers_only(raw, digest, reason)
+
+
+def _headers_only(raw: bytes, digest: str, reason: str) -> ParsedMail:
+    """What the headers alone say, for a mail whose body defeated the parser."""
+    try:
+        msg = email.parser.BytesHeaderParser().parsebytes(raw[:1_000_000])
+        from_name, from_address = _sender(msg)
+        subject = _header(msg, "Subject")
+        message_id = _msgid(_header(msg, "Message-ID"))
+        in_reply_to = _msgid(_header(msg, "In-Reply-To"))
+        references = _msgids(_header(msg, "References"))
+        date = _date(msg)
+    except Exception:  # not even the headers: everything is in the raw mail
+        from_name = from_address = subject = ""
+        message_id = in_reply_to = None
+        references = []
+        date = None
+    return ParsedMail(
+        from_name=from_name,
+        from_address=from_address,
+        to=[],
+        subject=subject,
+        date=date,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        text=f"({reason}; the raw mail is kept)",
+        html=None,
+        parse_error=reason,
+        raw_sha256=digest,
+    )
+
+
+def _message_from(raw: bytes) -> EmailMessage:
+    """The parsed message, fed in slices so a big mail is never decoded whole at once."""
+    view = memoryview(raw)
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0  # a byte-order mark hides every header
+    while start < len(raw) and raw[start] in b"\r\n":  # so would leading blank lines
+        start += 1
+    parser = email.parser.BytesFeedParser()
+    for offset in range(start, len(raw), FEED_CHUNK):
+        parser.feed(bytes(view[offset : offset + FEED_CHUNK]))
+    return parser.close()
 
 
 def _parse(raw: bytes, digest: str) -> ParsedMail:
     # A byte-order mark or blank lines before the headers would hide every header.
-    msg = email.message_from_bytes(raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n"))
+    msg = _message_from(raw)
     problems: list[str] = []
     if not raw.strip():
         problems.append("the message is empty")
@@ -330,6 +364,7 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
             plain.append(decode_bytes(_payload_bytes(part), part.get_content_charset()))
             continue
         data = _payload_bytes(part)
+        part.set_payload("")  # the decoded bytes are all we keep of a big attachment
         if not data and not name:
             continue
         fallback = "forwarded.eml" if ctype == "message/rfc822" else "attachment"
