@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -111,6 +112,38 @@ def poll(ctx: typer.Context) -> None:
     run_poller(store, state.settings(), stop, on_report=on_report)
 
 
+def import_mail(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="An mbox file or a maildir folder.")],
+    account: Annotated[
+        str | None, typer.Option(help="Account name to file the mail under (default: the first).")
+    ] = None,
+) -> None:
+    """Load old mail (mbox or maildir) into the store, threaded and deduplicated."""
+    from agentdesk.channels.importer import import_mail as run_import
+
+    state = _state(ctx)
+    try:
+        accounts = load_accounts(state.settings())
+    except ConfigError as error:
+        raise fail(str(error), 2) from error
+    name = account or (accounts[0].name if accounts else "import")
+    store = Store.open(state.store_location())
+    err = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+        task = bar.add_task(one_line(f"importing {path.name}", 60), total=None)
+        try:
+            report = run_import(store, path, name, lambda done, total: bar.update(task, completed=done, total=total))
+        except (ValueError, OSError) as error:
+            raise fail(str(error), 2) from error
+    err.print(
+        f"{report.new} imported, {report.duplicates} already stored"
+        + (f", {report.parse_errors} unparseable (kept raw)" if report.parse_errors else ""),
+        markup=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(sync)
     app.command()(poll)
+    app.command("import")(import_mail)
