@@ -346,6 +346,8 @@ class MatrixAdapter:
             got = await asyncio.wait_for(self.client.download(mxc=url), timeout=self._timeout * 2)
         except TimeoutError:
             return ChatFile(name, mime, size, None), f"{name}: download timed out"
+        except Exception as error:  # a broken file must not hold up the account's messages
+            return ChatFile(name, mime, size, None), f"{name}: could not download ({error})"
         body = getattr(got, "body", None)
         if not isinstance(body, bytes):
             return ChatFile(name, mime, size, None), f"{name}: could not download ({getattr(got, 'message', got)})"

@@ -65,7 +65,7 @@ def sync_chat_account(store: Store, account: ChatAccount, holder: str, rounds: i
         for _ in range(rounds):
             new, dup, moved = fetch_and_store(store, adapter, wait=0)
             stored, duplicates = stored + new, duplicates + dup
-            if not moved or not (new or dup):
+            if not moved:  # nothing new (a join or an invite also moves it: go on)
                 break
             lease.acquire(store, account.lease_name, holder)
         return report_of(account.name, stored, duplicates)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import socket
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from typing import Any
@@ -186,12 +187,12 @@ class TelegramAdapter:
             path = info.get("file_path")
             if not path:
                 raise ChatError("getFile returned no file_path")
-            url = f"{self._api}/file/bot{self._token}/{path}"
+            url = f"{self._api}/file/bot{self._token}/{urllib.parse.quote(path, safe='/')}"
             with urllib.request.urlopen(url, timeout=120) as response:
                 data = response.read(self._max_file + 1)
             if len(data) > self._max_file:
                 raise ChatError(f"more than {self._max_file} bytes")
-        except (ChatError, OSError) as error:
+        except (ChatError, OSError, ValueError) as error:
             problems.append(f"{name}: could not download ({self._redact(str(error))})")
             return ChatFile(name, mime, size, None)
         return ChatFile(name, mime, len(data), data)

@@ -223,7 +223,7 @@ def _handler(api: FakeBotAPI) -> type[BaseHTTPRequestHandler]:
             path = urllib.parse.urlsplit(self.path).path
             file_prefix = f"/file/bot{api.token}/"
             if path.startswith(file_prefix):
-                data = api.file_bytes(path[len(file_prefix):])
+                data = api.file_bytes(urllib.parse.unquote(path[len(file_prefix):]))
                 if data is None:
                     self._answer(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
                 else:
