@@ -247,7 +247,7 @@ def search(
             tsquery = _pg_tsquery(sql, parsed.terms)
             field_conditions = _pg_field_conditions(sql, parsed.terms, "m")
             has_positive_field = any(t.field and not t.negated for t in parsed.terms)
-            match = tsquery if (tsquery or has_positive_field) else None
+            match = tsquery or ("" if has_positive_field else None)
             if match is None:
                 for term in parsed.negative_terms:
                     if term.field:
