@@ -221,7 +221,11 @@ class MatrixAdapter:
             raw = [event.source for event in info.timeline.events]
             if info.timeline.limited and info.timeline.prev_batch and position is not None:
                 raw = await self._backfill(room_id, info.timeline.prev_batch) + raw
+            seen: set[str] = set()
             for source in raw:
+                if source.get("event_id") in seen:
+                    continue  # history pages and the timeline can overlap
+                seen.add(str(source.get("event_id")))
                 self._learn(room, source)
                 event = await self._event(room_id, room, source)
                 if event is not None:

@@ -31,8 +31,9 @@ from agentdesk.store.models import Conversation, OutboxItem, OutboxStatus
 log = logging.getLogger(__name__)
 
 OUTBOX_LEASE = "outbox:chat"
-#: Seconds one long poll (Matrix sync timeout, Telegram getUpdates timeout) may wait.
-LONG_POLL = 10.0
+#: Seconds one long poll (Matrix sync timeout, Telegram getUpdates timeout) may wait;
+#: also about how long stopping the poller can take.
+LONG_POLL = 5.0
 #: How many fetches one `sync --once` makes at most per account (each stores a batch).
 ONCE_ROUNDS = 20
 
@@ -176,7 +177,7 @@ class ChatAccounts:
         stop: threading.Event,
         on_report: Callable[[AccountReport], None] | None = None,
         options: PollerOptions | None = None,
-        wait: float = LONG_POLL,
+        wait: float | None = None,
     ) -> None:
         self.store = store
         self.accounts = accounts
@@ -184,7 +185,7 @@ class ChatAccounts:
         self.stop = stop
         self.on_report = on_report
         self.options = options or PollerOptions()
-        self.wait = wait
+        self.wait = LONG_POLL if wait is None else wait
         self.adapters: dict[str, ChatAdapter] = {}
         self._threads: list[threading.Thread] = []
 
