@@ -121,7 +121,7 @@ class KnowledgeBase:
         words = [w for w in words if re.search(r"\w", w)]
         if not words:
             return []
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        match = " OR ".join(_prefix(w) for w in words)
         with self._lock:
             db = self._ensure_index()
             rows = db.execute(
@@ -161,3 +161,16 @@ def keywords(text: str, limit: int = QUERY_WORDS) -> list[str]:
     """The words that say what `text` is about: frequent, not stopwords, not numbers."""
     words = [w for w in re.findall(r"[^\W\d_]{3,}", clean(text).lower()) if w not in STOPWORDS]
     return [w for w, _ in Counter(words).most_common(limit)]
+
+
+_SUFFIXES = ("ing", "ed", "es", "s", "ler", "lar", "leri", "ları")
+
+
+def _prefix(word: str) -> str:
+    """An FTS5 prefix query for a crude stem of `word`: "refunded" finds "refunds"."""
+    stem = word
+    for suffix in _SUFFIXES:
+        if len(word) - len(suffix) >= 4 and word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            break
+    return '"' + stem.replace('"', '""') + '"*'
