@@ -93,6 +93,9 @@ def doctor(ctx: typer.Context) -> None:
                 Finding(Level.FAIL, "store", f"cannot read {location}: {str(error).splitlines()[0]}",
                         "check the path or URL, and that you may read it (`agentdesk doctor` as that user)")
             )
+        from agentdesk.channels.chat.doctor import check_chat
+
+        findings += check_chat(settings)
     _print(findings)
     if any(f.level is Level.FAIL for f in findings):
         raise typer.Exit(1)
