@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
@@ -44,6 +44,13 @@ class Dialect:
             return f"date({column})"
         return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
+    def seconds(self, expression: str) -> str:
+        """Whole, non-negative seconds (julianday() arithmetic is off by microseconds)."""
+        if self.name == "sqlite":
+            return f"MAX(ROUND({expression}), 0)"
+        # Not GREATEST: PostgreSQL's skips NULLs, and NULL means "not answered yet".
+        return f"CAST(ROUND(CASE WHEN {expression} < 0 THEN 0 ELSE {expression} END) AS DOUBLE PRECISION)"
+
     @property
     def false(self) -> str:
         return "0" if self.name == "sqlite" else "false"
@@ -68,8 +75,9 @@ def _cohort(d: Dialect) -> str:
     """
 
 
-def _facts_sql(d: Dialect) -> str:
+def _facts_sql(d: Dialect, targets: dict[str, float], default: float) -> str:
     """One row per conversation of the period with every per-conversation measure."""
+    target_case = _target_case(targets, default)
     closed = "'status:closed'"
     reopen = f"action <> {closed} AND prev_action = {closed}"
     return f"""
@@ -100,26 +108,51 @@ def _facts_sql(d: Dialect) -> str:
                    THEN 1 ELSE 0 END) AS before_close
         FROM conv {d.outer_first} message m ON m.conversation_id = conv.id AND m.direction = 'out'
         GROUP BY m.conversation_id
+    ),
+    measured AS (
+        SELECT conv.id, conv.channel, conv.assignee_id, conv.status,
+               {d.day('conv.created_at')} AS day,
+               {d.seconds(f"{d.epoch('conv.first_response_at')} - {d.epoch('conv.created_at')}")}
+                   AS frt,
+               {d.seconds(f":now_epoch - {d.epoch('conv.created_at')}")} AS age,
+               CASE WHEN conv.status = 'closed' AND conv.closed_at IS NOT NULL THEN {d.seconds(
+                   f"{d.epoch('conv.closed_at')} - {d.epoch('conv.created_at')} - conv.closed_gap")}
+               END AS resolution,
+               CASE WHEN conv.first_close IS NOT NULL THEN 1 ELSE 0 END AS ever_closed,
+               CASE WHEN conv.first_reopen IS NOT NULL THEN 1 ELSE 0 END AS reopened,
+               CASE WHEN conv.first_reopen IS NOT NULL AND {d.epoch('conv.first_reopen')}
+                         - {d.epoch('conv.first_close')} <= {FCR_WINDOW} THEN 1 ELSE 0 END
+                   AS reopened_soon,
+               {target_case} AS target,
+               COALESCE(replies.n, 0) AS replies,
+               COALESCE(replies.before_close, 0) AS before_close
+        FROM conv LEFT JOIN replies ON replies.cid = conv.id
     )
-    SELECT conv.id, conv.channel, conv.assignee_id, conv.status, {d.day('conv.created_at')},
-           {d.epoch('conv.first_response_at')} - {d.epoch('conv.created_at')},
-           :now_epoch - {d.epoch('conv.created_at')},
-           CASE WHEN conv.status = 'closed' AND conv.closed_at IS NOT NULL
-                THEN {d.epoch('conv.closed_at')} - {d.epoch('conv.created_at')} - conv.closed_gap
-           END,
-           conv.first_close IS NOT NULL,
-           conv.first_reopen IS NOT NULL,
-           conv.first_reopen IS NOT NULL
-               AND {d.epoch('conv.first_reopen')} - {d.epoch('conv.first_close')} <= {FCR_WINDOW},
-           COALESCE(replies.n, 0), COALESCE(replies.before_close, 0)
-    FROM conv LEFT JOIN replies ON replies.cid = conv.id
-    ORDER BY conv.id
+    SELECT id, channel, assignee_id, status, day, frt, age, resolution, ever_closed, reopened,
+           CASE WHEN frt <= target THEN 1 ELSE 0 END,
+           CASE WHEN frt > target OR (frt IS NULL AND status <> 'closed' AND age > target)
+                THEN 1 ELSE 0 END,
+           CASE WHEN ever_closed = 1 AND before_close >= 1 THEN 1 ELSE 0 END,
+           CASE WHEN ever_closed = 1 AND before_close = 1 AND reopened_soon = 0 THEN 1 ELSE 0 END,
+           replies
+    FROM measured
     """
 
 
-@dataclass(frozen=True)
-class Fact:
-    """One conversation of the period, as the report needs it (times in seconds)."""
+def _target_case(targets: dict[str, float], default: float) -> str:
+    """The first-response target of `channel` in seconds, as a CASE over channel names."""
+    arms = " ".join(
+        f"WHEN '{name.replace(chr(39), chr(39) * 2)}' THEN {float(seconds)!r}"
+        for name, seconds in targets.items()
+    )
+    return f"CASE conv.channel {arms} ELSE {float(default)!r} END"
+
+
+class Fact(NamedTuple):
+    """One conversation of the period, as the report needs it (times in whole seconds).
+
+    A NamedTuple, not a dataclass: a 90-day report makes tens of thousands of them.
+    """
 
     id: int
     channel: str
@@ -132,16 +165,19 @@ class Fact:
     """Created to now: how long an unanswered conversation has waited so far."""
     resolution: float | None
     """Time spent not closed, for a conversation closed now; else None."""
-    ever_closed: bool
-    reopened: bool
-    reopened_within_window: bool
+    ever_closed: int
+    """1 when it was closed at least once."""
+    reopened: int
+    """1 when it was reopened at least once after a close."""
+    within_target: int
+    """1 when answered within its channel's first-response target."""
+    breach: int
+    """1 when answered late, or unanswered (and not closed) past its target already."""
+    fcr_eligible: int
+    """1 when closed at least once with at least one reply before the first close."""
+    fcr: int
+    """1 when closed after exactly one reply and not reopened within FCR_WINDOW."""
     replies: int
-    replies_before_first_close: int
-
-
-def _seconds(value: Any) -> float | None:
-    """Whole seconds, never negative (julianday() arithmetic is off by a few microseconds)."""
-    return None if value is None else float(max(round(float(value)), 0))
 
 
 def _params(since: datetime, until: datetime, **extra: Any) -> tuple[dict[str, Any], list[Any]]:
@@ -149,19 +185,18 @@ def _params(since: datetime, until: datetime, **extra: Any) -> tuple[dict[str, A
     return {"since": since, "until": until, **extra}, binds
 
 
-def facts(conn: Connection, d: Dialect, since: datetime, until: datetime, now: datetime) -> list[Fact]:
-    """Every conversation of [since, until) with its per-conversation measures."""
+def facts(
+    conn: Connection, d: Dialect, since: datetime, until: datetime, now: datetime,
+    targets: dict[str, float], default_target: float,
+) -> list[Fact]:
+    """Every conversation of [since, until) with its per-conversation measures.
+
+    `targets` maps a channel to its first-response target in seconds; other channels get
+    `default_target`.
+    """
     params, binds = _params(since, until, now_epoch=now.timestamp())
-    rows = conn.execute(text(_facts_sql(d)).bindparams(*binds), params).all()
-    return [
-        Fact(
-            id=r[0], channel=r[1], assignee_id=r[2], status=r[3], day=str(r[4]),
-            first_response=_seconds(r[5]), age=_seconds(r[6]) or 0.0, resolution=_seconds(r[7]),
-            ever_closed=bool(r[8]), reopened=bool(r[9]), reopened_within_window=bool(r[10]),
-            replies=int(r[11]), replies_before_first_close=int(r[12]),
-        )
-        for r in rows
-    ]
+    sql = _facts_sql(d, targets, default_target)
+    return [Fact._make(row) for row in conn.execute(text(sql).bindparams(*binds), params)]
 
 
 def tags(conn: Connection, d: Dialect, since: datetime, until: datetime) -> list[tuple[int, str]]:

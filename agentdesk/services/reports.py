@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from agentdesk.clock import utcnow
 from agentdesk.services import report_sql as q
@@ -242,56 +245,43 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-@dataclass
 class _Tally:
-    """Running sums for one group of conversations (or the whole period)."""
+    """Running sums for one group of conversations (or the whole period).
 
-    conversations: int = 0
-    first_responses: list[float] | None = None
-    resolutions: list[float] | None = None
-    within: int = 0
-    breaches: int = 0
-    fcr_eligible: int = 0
-    fcr: int = 0
-    closed: int = 0
-    reopened: int = 0
-    replies: int = 0
-    ratings: int = 0
-    satisfied: int = 0
+    A plain class with slots: a 90-day report adds tens of thousands of facts to a
+    handful of tallies each, so this loop is the Python side's whole cost.
+    """
 
-    def __post_init__(self) -> None:
-        self.first_responses = []
-        self.resolutions = []
+    __slots__ = (
+        "conversations", "first_responses", "resolutions", "within", "breaches",
+        "fcr_eligible", "fcr", "closed", "reopened", "replies", "ratings", "satisfied",
+    )
+
+    def __init__(self) -> None:
+        self.conversations = self.within = self.breaches = self.fcr_eligible = self.fcr = 0
+        self.closed = self.reopened = self.replies = self.ratings = self.satisfied = 0
+        self.first_responses: list[float] = []
+        self.resolutions: list[float] = []
 
     def add(self, fact: q.Fact) -> None:
-        assert self.first_responses is not None and self.resolutions is not None
         self.conversations += 1
         self.replies += fact.replies
-        target = target_seconds(fact.channel)
         if fact.first_response is not None:
             self.first_responses.append(fact.first_response)
-            if fact.first_response <= target:
-                self.within += 1
-            else:
-                self.breaches += 1
-        elif fact.status != "closed" and fact.age > target:
-            self.breaches += 1  # still unanswered and already past its target
         if fact.resolution is not None:
             self.resolutions.append(fact.resolution)
-        if fact.ever_closed:
-            self.closed += 1
-            self.reopened += fact.reopened
-            if fact.replies_before_first_close >= 1:
-                self.fcr_eligible += 1
-                if fact.replies_before_first_close == 1 and not fact.reopened_within_window:
-                    self.fcr += 1
+        self.within += fact.within_target
+        self.breaches += fact.breach
+        self.closed += fact.ever_closed
+        self.reopened += fact.reopened
+        self.fcr_eligible += fact.fcr_eligible
+        self.fcr += fact.fcr
 
     def rate(self, rating: int) -> None:
         self.ratings += 1
         self.satisfied += rating in SATISFIED
 
     def headline(self) -> Headline:
-        assert self.first_responses is not None and self.resolutions is not None
         return Headline(
             conversations=self.conversations,
             first_response=durations(self.first_responses),
@@ -329,14 +319,11 @@ def _longest_wait(facts: Iterable[q.Fact]) -> LongestWait | None:
     return best
 
 
-def _grouped(
-    facts: Sequence[q.Fact], key_of: Callable[[q.Fact], Iterable[str]], keys: Iterable[str] = ()
-) -> dict[str, _Tally]:
-    groups: dict[str, _Tally] = {key: _Tally() for key in keys}
-    for fact in facts:
-        for key in key_of(fact):
-            groups.setdefault(key, _Tally()).add(fact)
-    return groups
+def _tally(groups: dict[str, _Tally], key: str) -> _Tally:
+    tally = groups.get(key)
+    if tally is None:
+        tally = groups[key] = _Tally()
+    return tally
 
 
 # --- building a report --------------------------------------------------------------
@@ -348,46 +335,70 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
     now = now or utcnow()
     engine = desk.store.engine
     d = q.Dialect(engine.dialect.name)
-    with engine.connect() as conn:
-        facts = q.facts(conn, d, period.since, period.until, now)
-        before = period.previous()
-        previous_facts = q.facts(conn, d, before.since, before.until, now)
-        tag_pairs = q.tags(conn, d, period.since, period.until)
-        authors = dict(q.replies_by_author(conn, d, period.since, period.until))
-        ages = q.backlog(conn, now, [edge for _, edge in BACKLOG_BUCKETS[:-1]])
-        rated = q.ratings(conn, d, period.since, period.until)
-        previous_rated = q.ratings(conn, d, before.since, before.until)
-        agents = q.agents(conn)
+    before = period.previous()
+    targets = ({name: t.total_seconds() for name, t in DEFAULT_TARGETS.items()},
+               target_seconds(""))
+
+    def run(job: Callable[[Connection], Any]) -> Any:
+        with engine.connect() as conn:
+            return job(conn)
+
+    def rest(conn: Connection) -> tuple[Any, ...]:
+        return (
+            q.tags(conn, d, period.since, period.until),
+            dict(q.replies_by_author(conn, d, period.since, period.until)),
+            q.backlog(conn, now, [edge for _, edge in BACKLOG_BUCKETS[:-1]]),
+            q.ratings(conn, d, period.since, period.until),
+            q.ratings(conn, d, before.since, before.until),
+            q.agents(conn),
+        )
+
+    # Three connections at once: the database works on the period, the period before it
+    # and the small queries in parallel (SQLite and psycopg release the GIL meanwhile).
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
+        current = pool.submit(run, lambda c: q.facts(c, d, period.since, period.until, now, *targets))
+        earlier = pool.submit(run, lambda c: q.facts(c, d, before.since, before.until, now, *targets))
+        others = pool.submit(run, rest)
+        facts, previous_facts = current.result(), earlier.result()
+        tag_pairs, authors, ages, rated, previous_rated, agents = others.result()
 
     def login(agent_id: int | None) -> str:
         return agents[agent_id][0] if agent_id in agents else ""
 
-    total = _grouped(facts, lambda f: ("",))[""] if facts else _Tally()
-    previous = _grouped(previous_facts, lambda f: ("",))[""] if previous_facts else _Tally()
+    tags_of: dict[int, list[str]] = defaultdict(list)
+    for conversation_id, name in tag_pairs:
+        tags_of[conversation_id].append(name)
+    total, previous = _Tally(), _Tally()
+    by_day: dict[str, _Tally] = {day: _Tally() for day in period.days()}
+    by_channel: dict[str, _Tally] = {}
+    by_tag: dict[str, _Tally] = {}
+    by_agent: dict[str, _Tally] = {}
+    logins = {agent_id: agent_login for agent_id, (agent_login, _) in agents.items()}
+    for fact in previous_facts:
+        previous.add(fact)
+    for fact in facts:
+        total.add(fact)
+        _tally(by_day, fact.day).add(fact)
+        _tally(by_channel, fact.channel).add(fact)
+        _tally(by_agent, logins.get(fact.assignee_id, "")).add(fact)
+        for name in tags_of.get(fact.id, ()):
+            _tally(by_tag, name).add(fact)
     for row in rated:
         total.rate(row[1])
     for row in previous_rated:
         previous.rate(row[1])
-
-    tags_of: dict[int, list[str]] = defaultdict(list)
-    for conversation_id, name in tag_pairs:
-        tags_of[conversation_id].append(name)
-    by_day = _grouped(facts, lambda f: (f.day,), period.days())
-    by_channel = _grouped(facts, lambda f: (f.channel,))
-    by_tag = _grouped(facts, lambda f: tags_of.get(f.id, ()))
-    by_agent = _grouped(facts, lambda f: (login(f.assignee_id),))
     # Replies per agent count who wrote them, not whose conversation it is.
     for tally in by_agent.values():
         tally.replies = 0
     for author, count in authors.items():
-        by_agent.setdefault(author, _Tally()).replies += count
+        _tally(by_agent, author).replies += count
     for row in rated:
         conversation_id, rating, _, _, agent_id, channel, _, day = row
-        by_day.setdefault(day, _Tally()).rate(rating)
-        by_channel.setdefault(channel, _Tally()).rate(rating)
-        by_agent.setdefault(login(agent_id), _Tally()).rate(rating)
+        _tally(by_day, day).rate(rating)
+        _tally(by_channel, channel).rate(rating)
+        _tally(by_agent, login(agent_id)).rate(rating)
         for name in tags_of.get(conversation_id, ()):
-            by_tag.setdefault(name, _Tally()).rate(rating)
+            _tally(by_tag, name).rate(rating)
 
     names = {a_login: name for a_login, name in agents.values()}
     low = [row for row in rated if row[1] <= LOW_RATING]

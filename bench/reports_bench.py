@@ -1,0 +1,131 @@
+"""How long reports take on a shop-scale store (issue: under a second for 90 days).
+
+    .venv/bin/python bench/reports_bench.py [--path F] [--size 100000] [--messages 1000000]
+
+Writes the demo store at F if it is missing (what `agentdesk demo --path F --size N
+--messages M --no-tui` writes), then gives it the audit trail a real store would have
+and the demo leaves out: a "reply" event per reply, a close event per closed
+conversation, a reopen and second close on every 20th of those, and a CSAT rating on
+every 5th. Without them the report would skip work it does in real life.
+
+Then it times the report for 7, 30 and 90 days in-process (the Reports screen's cost)
+and `agentdesk report` for 90 days as a fresh process (the CLI's cost, Python start-up
+and store check included), and prints the figures. `run(path)` is what bench/run calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agentdesk.config import AgentSettings  # noqa: E402
+from agentdesk.demo import write_demo  # noqa: E402
+from agentdesk.services import Desk  # noqa: E402
+from agentdesk.services.reports import Period, build_report  # noqa: E402
+from agentdesk.store import Store  # noqa: E402
+
+#: The figure the issue asks for: a 90-day report in under this many milliseconds.
+BUDGET_MS = 1000.0
+
+_HISTORY = [
+    # One "reply" event per reply, as compose.queue writes them.
+    """INSERT INTO event (at, actor, action, conversation_id, detail)
+       SELECT sent_at, author_address, 'reply', conversation_id, 'message ' || id
+       FROM message WHERE direction = 'out'""",
+    # Every 20th closed conversation was closed once before, then reopened by the customer.
+    """INSERT INTO event (at, actor, action, conversation_id, detail)
+       SELECT datetime(closed_at, '-2 days'), 'demo', 'status:closed', id, ''
+       FROM conversation WHERE status = 'closed' AND id % 20 = 0""",
+    """INSERT INTO event (at, actor, action, conversation_id, detail)
+       SELECT datetime(closed_at, '-1 days'), 'customer', 'status:open', id, 'was closed'
+       FROM conversation WHERE status = 'closed' AND id % 20 = 0""",
+    """INSERT INTO event (at, actor, action, conversation_id, detail)
+       SELECT closed_at, 'demo', 'status:closed', id, ''
+       FROM conversation WHERE status = 'closed'""",
+    # A rating on every 5th closed conversation, 1 to 5, an hour after the close.
+    """INSERT INTO csat_rating (conversation_id, message_id, rating, comment, rated_at, agent_id)
+       SELECT c.id, (SELECT max(m.id) FROM message m WHERE m.conversation_id = c.id),
+              1 + ((c.id / 5) * 7) % 5, '', datetime(c.closed_at, '+1 hours'), c.assignee_id
+       FROM conversation c WHERE c.status = 'closed' AND c.id % 5 = 0""",
+]
+
+
+def prepare(path: Path, size: int, messages: int) -> Store:
+    """The bench store at `path`: written and given its history once, reused after."""
+    if not path.exists():
+        store = Store.open(path)
+        started = time.perf_counter()
+        write_demo(store, size, messages=messages)
+        print(f"demo store written in {time.perf_counter() - started:.0f} s: {path}")
+    store = Store.open(path)
+    with store.engine.begin() as conn:
+        done = conn.execute(text("SELECT value FROM meta WHERE key = 'bench_history'")).first()
+        if done is None:
+            for statement in _HISTORY:
+                conn.execute(text(statement))
+            conn.execute(text("INSERT INTO meta (key, value) VALUES ('bench_history', '1')"))
+        counts = conn.execute(text(
+            "SELECT (SELECT count(*) FROM conversation), (SELECT count(*) FROM message),"
+            " (SELECT count(*) FROM event), (SELECT count(*) FROM csat_rating)")).one()
+    print(f"store: {counts[0]:,} conversations, {counts[1]:,} messages, "
+          f"{counts[2]:,} events, {counts[3]:,} ratings")
+    return store
+
+
+def time_report(store: Store, days: int, repeat: int = 5) -> list[float]:
+    """Milliseconds for `repeat` full reports of the last `days` days (first one warms up)."""
+    desk = Desk(store, AgentSettings("bench", "Bench"))
+    build_report(desk, Period.last(days))
+    return [build_report(desk, Period.last(days)).elapsed_ms for _ in range(repeat)]
+
+
+def time_cli(path: Path, days: int = 90) -> float:
+    """Milliseconds for `agentdesk report --json` over `days` days, as a fresh process."""
+    since = (Period.last(days).since).date().isoformat()
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "from agentdesk.cli import main; main()", "--db", str(path),
+         "report", "--since", since, "--json"],
+        check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
+    )
+    return (time.perf_counter() - started) * 1000
+
+
+def run(path: Path, size: int = 100_000, messages: int = 1_000_000) -> bool:
+    """Print the figures; True when the 90-day report is within budget."""
+    store = prepare(path, size, messages)
+    ok = True
+    for days in (7, 30, 90):
+        times = time_report(store, days)
+        worst, middle = max(times), statistics.median(times)
+        print(f"report {days:>2} days: median {middle:6.0f} ms, worst {worst:6.0f} ms")
+        if days == 90:
+            ok = worst < BUDGET_MS
+    store.dispose()
+    cli = time_cli(path)
+    print(f"agentdesk report --json (90 days, fresh process): {cli:.0f} ms")
+    print(f"reports: {'OK' if ok else 'TOO SLOW'} (budget {BUDGET_MS:.0f} ms for 90 days)")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--path", type=Path, default=ROOT / "tmp" / "bench" / "reports.db")
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    args = parser.parse_args()
+    args.path.parent.mkdir(parents=True, exist_ok=True)
+    sys.exit(0 if run(args.path, args.size, args.messages) else 1)
+
+
+if __name__ == "__main__":
+    main()
