@@ -33,9 +33,9 @@ from agentdesk.services.views import ConversationRow
 from agentdesk.store.models import Agent, Conversation, Customer, Status
 
 #: How many of the newest matching messages are ranked (see the module docstring).
-CANDIDATES = 5000
+CANDIDATES = 3000
 #: Filter-only searches count their matches up to this many.
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 #: bm25 column weights: subject, text, author.
 BM25_WEIGHTS = (5.0, 1.0, 3.0)
 

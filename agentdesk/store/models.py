@@ -104,6 +104,8 @@ class Conversation(SQLModel, table=True):
         ),
         Index("ix_conversation_status_urgency", "status", "urgency", "last_message_at"),
         Index("ix_conversation_last_message_at", "last_message_at"),
+        Index("ix_conversation_status_recent", "status", "last_message_at"),
+        Index("ix_conversation_assignee_recent", "assignee_id", "last_message_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

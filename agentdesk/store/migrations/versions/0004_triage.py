@@ -23,6 +23,8 @@ def upgrade() -> None:
     op.create_index('ix_conversation_status_urgency', 'conversation', ['status', 'urgency', 'last_message_at'])
     # Search without words lists conversations newest first.
     op.create_index('ix_conversation_last_message_at', 'conversation', ['last_message_at'])
+    op.create_index('ix_conversation_status_recent', 'conversation', ['status', 'last_message_at'])
+    op.create_index('ix_conversation_assignee_recent', 'conversation', ['assignee_id', 'last_message_at'])
 
     op.create_table('mention',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -55,6 +57,8 @@ def downgrade() -> None:
     op.drop_table('reviewcomment')
     op.drop_index('ix_mention_agent_conversation', table_name='mention')
     op.drop_table('mention')
+    op.drop_index('ix_conversation_assignee_recent', table_name='conversation')
+    op.drop_index('ix_conversation_status_recent', table_name='conversation')
     op.drop_index('ix_conversation_last_message_at', table_name='conversation')
     op.drop_index('ix_conversation_status_urgency', table_name='conversation')
     with op.batch_alter_table('conversation', schema=None) as batch_op:
