@@ -14,6 +14,7 @@ from agentdesk.cli import admin as admin_cli
 from agentdesk.cli import agents as agents_cli
 from agentdesk.cli import console
 from agentdesk.cli import customers as customers_cli
+from agentdesk.cli import report as report_cli
 from agentdesk.cli import sync as sync_cli
 from agentdesk.cli import tags as tags_cli
 from agentdesk.cli import templates as templates_cli
@@ -52,6 +53,7 @@ agents_cli.register(app)
 admin_cli.register(app)
 customers_cli.register(app)
 tags_cli.register(app)
+report_cli.register(app)
 
 
 def main() -> None:
