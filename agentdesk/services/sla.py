@@ -263,3 +263,19 @@ def mark_answered(conv: Any, now: datetime) -> None:
     if conv.status == "open":
         conv.sort_due = datetime(9999, 12, 31, tzinfo=UTC)
     conv.last_message_at = now
+
+
+def countdown(due: datetime | None, now: datetime) -> str:
+    """A row's SLA cell: time left ("45m", "3h", "2d"), "-10m" once breached, "" if none."""
+    if due is None or due.year >= 9999:
+        return ""
+    seconds = int((due - now).total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 3600:
+        text = f"{max(seconds // 60, 0)}m"
+    elif seconds < 86_400 * 2:
+        text = f"{seconds // 3600}h"
+    else:
+        text = f"{seconds // 86_400}d"
+    return sign + text

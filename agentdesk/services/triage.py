@@ -1,0 +1,113 @@
+"""The triage settings of a run, and the periodic tick that keeps the desk current.
+
+`TriageSettings.from_config` reads every triage section of the config once (SLA
+targets and business hours, urgency word lists, saved searches, the knowledge base,
+the agent's time zone) and installs the process-wide parts (SLA policy, word lists).
+`tick` is what the TUI and the poller run every minute: wake snoozes and silent
+follow-ups, re-score urgency, and list conversations about to breach their SLA.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from agentdesk.clock import utcnow
+from agentdesk.config import ConfigError
+from agentdesk.services import sla, snooze, urgency
+from agentdesk.services.desk import Desk
+from agentdesk.services.kb import KnowledgeBase
+from agentdesk.services.search import SavedSearch, saved_searches
+from agentdesk.services.sla import SlaPolicy
+from agentdesk.services.urgency import WordLists
+from agentdesk.store.models import Conversation, Status
+
+
+def local_zone() -> tzinfo:
+    """The machine's time zone (what "tomorrow 9:00" means when the config says nothing)."""
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return zone
+
+
+@dataclass(frozen=True)
+class TriageSettings:
+    """What the triage features read from the config file."""
+
+    tz: tzinfo = field(default_factory=local_zone)
+    sla: SlaPolicy = field(default_factory=SlaPolicy)
+    words: WordLists = field(default_factory=WordLists)
+    searches: list[SavedSearch] = field(default_factory=list)
+    kb: KnowledgeBase | None = None
+
+    @classmethod
+    def from_config(cls, raw: dict[str, Any], file: Path | str | None = None) -> TriageSettings:
+        """Read `[agent] timezone`, `[sla]`, `[urgency]`, `[searches]` and `[kb]`."""
+        agent = raw.get("agent", {})
+        name = agent.get("timezone") if isinstance(agent, dict) else None
+        try:
+            tz = ZoneInfo(str(name)) if name else local_zone()
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ConfigError("agent.timezone", file, f"unknown time zone {name!r}") from error
+        return cls(
+            tz=tz,
+            sla=SlaPolicy.from_config(raw, file),
+            words=WordLists.from_config(raw),
+            searches=saved_searches(raw),
+            kb=KnowledgeBase.from_config(raw),
+        )
+
+    def install(self) -> None:
+        """Make the SLA policy and word lists the ones this process uses."""
+        sla.configure(self.sla)
+        urgency.configure(self.words)
+
+
+@dataclass(frozen=True)
+class Approaching:
+    """A conversation whose SLA is about to breach."""
+
+    id: int
+    title: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class TickResult:
+    woken: list[int]
+    rescored: int
+    approaching: list[Approaching]
+
+
+def approaching(desk: Desk, within: timedelta | None = None, limit: int = 50) -> list[Approaching]:
+    """Open conversations, mine or unassigned, due within `within` and not yet breached."""
+    now = utcnow()
+    horizon = now + (within or sla.policy().warn_before)
+    with desk.store.session() as session:
+        me = desk.agent_id(session)
+        rows = session.exec(
+            select(Conversation)
+            .where(
+                Conversation.status == Status.OPEN,
+                col(Conversation.sort_due) > now,
+                col(Conversation.sort_due) <= horizon,
+                col(Conversation.sla_due_at).is_not(None),
+                or_(col(Conversation.assignee_id).is_(None), Conversation.assignee_id == me),
+            )
+            .order_by(col(Conversation.sort_due))
+            .limit(limit)
+        ).all()
+        return [Approaching(c.id or 0, c.subject or c.preview, c.sort_due) for c in rows]
+
+
+def tick(desk: Desk, rescore_limit: int = 200) -> TickResult:
+    """One round of upkeep (see the module docstring); cheap enough to run every minute."""
+    woken = snooze.wake(desk)
+    rescored = urgency.refresh(desk, limit=rescore_limit)
+    return TickResult(woken, rescored, approaching(desk))
