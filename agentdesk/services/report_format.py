@@ -77,11 +77,13 @@ def figures(now: Headline, before: Headline) -> list[Figure]:
                       change(a, b, lower_is_better=lower, points=True))
 
     return [
+        # More conversations is neither good nor bad: shown, never coloured.
         Figure("conversations", "Conversations", str(now.conversations), str(before.conversations),
-               change(now.conversations, before.conversations, lower_is_better=True)),
+               Change(change(now.conversations, before.conversations,
+                             lower_is_better=True).text, None)),
         dur("first_response_median", "First response, median",
             now.first_response.median, before.first_response.median),
-        dur("first_response_p90", "First response, 90th pct",
+        dur("first_response_p90", "First response, p90",
             now.first_response.p90, before.first_response.p90),
         dur("first_response_mean", "First response, mean",
             now.first_response.mean, before.first_response.mean),
@@ -90,7 +92,7 @@ def figures(now: Headline, before: Headline) -> list[Figure]:
                change(now.sla_breaches, before.sla_breaches, lower_is_better=True)),
         dur("resolution_median", "Resolution, median",
             now.resolution.median, before.resolution.median),
-        pct("fcr_rate", "First-contact resolution", now.fcr_rate, before.fcr_rate),
+        pct("fcr_rate", "First-contact resol.", now.fcr_rate, before.fcr_rate),
         pct("reopen_rate", "Reopened", now.reopen_rate, before.reopen_rate, lower=True),
         Figure("csat", "CSAT (4-5 of 5)", percent(now.csat), percent(before.csat),
                change(now.csat, before.csat, lower_is_better=False, points=True)),

@@ -102,6 +102,12 @@ class Period:
         return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
     @property
+    def short_label(self) -> str:
+        """'2026-11-14 – 2026-11-19': the days only (both included)."""
+        last = self.until - timedelta(microseconds=1)
+        return f"{self.since:%Y-%m-%d} – {last:%Y-%m-%d}"
+
+    @property
     def label(self) -> str:
         last = self.until - timedelta(microseconds=1)
         return f"{self.since:%Y-%m-%d %H:%M} – {last:%Y-%m-%d %H:%M} UTC"
