@@ -4,18 +4,23 @@ The first conversations are hand-written scenarios (an angry customer, an order 
 never arrived, a damaged package, a refund, a how-to, a happy customer, customers on
 both email and chat, a few close to breaching their SLA, a few closed); `size` scales
 the store up with variations of them, written in bulk so that 100,000 conversations
-take well under two minutes.
+take well under two minutes. The full-text index is filled once after the bulk
+insert (FTS5 'rebuild') instead of row by row through its trigger: 1,000,000
+messages load in ~25 s instead of ~110 s.
 """
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.engine import Engine
 
 from agentdesk.clock import utcnow
 from agentdesk.services.sla import DEFAULT_TARGETS
@@ -118,6 +123,34 @@ def _fill(text: str, first: str, order: int) -> str:
     return text.replace("{first}", first).replace("{order}", str(order))
 
 
+#: The insert trigger that keeps message_fts in step (migration 0001), by name and SQL.
+_FTS_INSERT_TRIGGER = "message_fts_ai"
+_FTS_SQLITE: list[str] = importlib.import_module(
+    "agentdesk.store.migrations.versions.0001_initial_schema"
+).FTS_SQLITE
+
+
+@contextmanager
+def _fts_filled_after(engine: Engine) -> Iterator[None]:
+    """Bulk inserts without the per-row FTS trigger, then one FTS5 'rebuild' (SQLite only).
+
+    The trigger is put back even when the load fails, and the rebuild always runs, so
+    the index never misses a message. PostgreSQL's GIN index needs nothing.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    create = next(s for s in _FTS_SQLITE if _FTS_INSERT_TRIGGER in s)
+    with engine.begin() as db:
+        db.execute(text(f"DROP TRIGGER IF EXISTS {_FTS_INSERT_TRIGGER}"))
+    try:
+        yield
+    finally:
+        with engine.begin() as db:
+            db.execute(text(create))
+            db.execute(text("INSERT INTO message_fts(message_fts) VALUES ('rebuild')"))
+
+
 def write_demo(
     store: Store,
     size: int = DEFAULT_SIZE,
@@ -158,7 +191,25 @@ def write_demo(
         db.execute(insert(Customer), customers)
         db.execute(insert(ContactPoint), points)
     chat_capable = [p["customer_id"] for p in points if p["channel"] == "chat"]
+    with _fts_filled_after(engine):
+        _write_conversations(engine, rng, now, size, extra_per, customers, points, chat_capable,
+                             agent_ids, n_customers, progress)
 
+
+def _write_conversations(
+    engine: Engine,
+    rng: random.Random,
+    now: datetime,
+    size: int,
+    extra_per: float,
+    customers: list[dict[str, Any]],
+    points: list[dict[str, Any]],
+    chat_capable: list[int],
+    agent_ids: list[int],
+    n_customers: int,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """The conversations and their messages, in batches of 2,000 conversations."""
     batch = 2000
     message_id = 0
     for start in range(0, size, batch):
