@@ -227,7 +227,10 @@ class MatrixAdapter:
                     continue  # history pages and the timeline can overlap
                 seen.add(str(source.get("event_id")))
                 self._learn(room, source)
-                event = await self._event(room_id, room, source)
+                try:
+                    event = await self._event(room_id, room, source)
+                except Exception as error:  # one odd event must not block the account
+                    event = self._unreadable(room_id, room, source, error)
                 if event is not None:
                     events.append(event)
         return ChatBatch(tuple(events), response.next_batch)
@@ -265,7 +268,7 @@ class MatrixAdapter:
     def _learn(self, room: RoomInfo, source: dict[str, Any]) -> None:
         kind = source.get("type")
         content = source.get("content") or {}
-        if "state_key" not in source or not isinstance(content, dict):
+        if not isinstance(source.get("state_key"), str) or not isinstance(content, dict):
             return
         if kind in BRIDGE_STATE_TYPES:
             network = bridge_network(content)
@@ -318,7 +321,7 @@ class MatrixAdapter:
             text = new.get("body") if isinstance(new.get("body"), str) else content.get("body", "")
             return ChatEvent(kind=EventKind.EDIT, target=relates["event_id"], text=str(text), **common)
         msgtype = content.get("msgtype")
-        body = content.get("body") if isinstance(content.get("body"), str) else ""
+        body: str = content["body"] if isinstance(content.get("body"), str) else ""
         if msgtype in FILE_MSGTYPES:
             file, problem = await self._file(content)
             caption = body if content.get("filename") and body != content.get("filename") else ""
@@ -333,9 +336,28 @@ class MatrixAdapter:
             body = body or f"[a Matrix message agentdesk cannot show: {msgtype}]"
         return ChatEvent(kind=EventKind.MESSAGE, text=body, **common)
 
+    def _unreadable(
+        self, room_id: str, room: RoomInfo, source: dict[str, Any], error: Exception
+    ) -> ChatEvent | None:
+        """A placeholder for an event we failed to read, so it is seen, not lost."""
+        sender, event_id = source.get("sender"), source.get("event_id")
+        if not isinstance(sender, str) or not isinstance(event_id, str) or sender == self.client.user_id:
+            return None
+        return ChatEvent(
+            external_id=event_id,
+            kind=EventKind.UNREADABLE,
+            room=room_id,
+            sender=sender,
+            sender_name=room.names.get(sender) or sender,
+            network=room.network,
+            sent_at=datetime.now(UTC),
+            text=f"[a Matrix event agentdesk could not read: {one_line(str(source.get('type')), 60)}]",
+            problem=one_line(f"{type(error).__name__}: {error}", 300),
+        )
+
     async def _file(self, content: dict[str, Any]) -> tuple[ChatFile, str | None]:
         """The file of an image/file/video/audio message; kept as a named entry on failure."""
-        info = content.get("info") if isinstance(content.get("info"), dict) else {}
+        info: dict[str, Any] = content["info"] if isinstance(content.get("info"), dict) else {}
         name = str(content.get("filename") or content.get("body") or "attachment")
         mime = str(info.get("mimetype") or "application/octet-stream")
         size = int(info.get("size") or 0) if str(info.get("size", "0")).isdigit() else 0

@@ -12,7 +12,6 @@ Plain `urllib`: one blocking request at a time is all a poller thread needs.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -104,7 +103,10 @@ class TelegramAdapter:
         next_offset = int(position) if position is not None else None
         for update in updates:
             next_offset = max(next_offset or 0, int(update["update_id"]) + 1)
-            event = self._event(update)
+            try:
+                event = self._event(update)
+            except Exception as error:  # one odd update must not block the account
+                event = self._unreadable(update, error)
             if event is not None:
                 events.append(event)
         return ChatBatch(tuple(events), str(next_offset) if next_offset is not None else "0")
@@ -146,6 +148,28 @@ class TelegramAdapter:
             files=tuple(files),
             target=message_key if edited else None,
             problem=problem,
+        )
+
+    def _unreadable(self, update: dict[str, Any], error: Exception) -> ChatEvent | None:
+        """A placeholder for an update we failed to read, so it is seen, not lost."""
+        message: Any = update.get("message") or update.get("edited_message")
+        try:
+            chat_id = str(message["chat"]["id"])
+            sender = f"telegram:{message['from']['id']}"
+        except (TypeError, KeyError):
+            return None
+        if message.get("chat", {}).get("type") != "private":
+            return None
+        return ChatEvent(
+            external_id=f"{chat_id}:update:{update.get('update_id')}",
+            kind=EventKind.UNREADABLE,
+            room=chat_id,
+            sender=sender,
+            sender_name=str(message["from"].get("first_name") or sender),
+            network="telegram",
+            sent_at=datetime.now(UTC),
+            text="[a Telegram message agentdesk could not read]",
+            problem=f"{type(error).__name__}: {error}"[:300],
         )
 
     def _content(self, message: dict[str, Any]) -> tuple[str, list[ChatFile], str | None]:
@@ -215,7 +239,7 @@ class TelegramAdapter:
                 body = response.read()
         except urllib.error.HTTPError as error:  # the Bot API answers errors as JSON too
             body = error.read()
-        except (urllib.error.URLError, socket.timeout, OSError) as error:
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
             raise ChatError(f"telegram {method}: {self._redact(str(error))}") from None
         try:
             answer = json.loads(body)

@@ -8,8 +8,8 @@ by the adapter (matrix-nio) exactly as `agentdesk poll` drives it.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -126,6 +126,7 @@ def test_images_files_edits_and_redactions(
     bob.send(room, {"msgtype": "m.text", "body": "* The lid is cracked",
                     "m.new_content": {"msgtype": "m.text", "body": "The lid is cracked"},
                     "m.relates_to": {"rel_type": "m.replace", "event_id": first}})
+    bob.send(room, {"msgtype": "m.text", "body": "odd", "m.relates_to": "not an object"})
     oops = bob.say(room, "my card number is 4111 1111 1111 1111")
     bob.redact(room, oops)
 
@@ -135,7 +136,8 @@ def test_images_files_edits_and_redactions(
     assert texts[0] == "The lid is craked"  # the original stays as it was written
     assert texts[3].startswith("[edited an earlier message]\nThe lid is cracked")
     assert "(was: The lid is craked)" in texts[3]
-    assert texts[4] == DELETED_TEXT
+    assert texts[4].startswith("[a Matrix event agentdesk could not read")  # shown, not lost
+    assert texts[5] == DELETED_TEXT
     assert not any("4111" in t for t in texts)
     with chat_store.session() as session:
         files = list(session.exec(select(Attachment).order_by(col(Attachment.id))))

@@ -143,6 +143,19 @@ def test_a_failed_send_stays_in_the_outbox_and_is_retried(
     assert [m["text"] for m in telegram.sent] == ["Hello Pia!"]
 
 
+def test_an_update_that_cannot_be_read_is_shown_not_lost(
+    telegram: FakeBotAPI, chat_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = account_for(telegram, monkeypatch).adapter()
+    odd = telegram._message(901, "Vera", photo=[{"width": 1}])  # a photo size without file_id
+    telegram._push("message", odd)
+    telegram.say(901, "Vera", "did you get my picture?")
+    assert fetch_and_store(chat_store, adapter, wait=0)[0] == 2
+    first, second = inbound(chat_store)
+    assert first.text == "[a Telegram message agentdesk could not read]" and "KeyError" in (first.parse_error or "")
+    assert second.text == "did you get my picture?"
+
+
 def test_a_wrong_token_is_an_auth_error_without_the_token(telegram: FakeBotAPI) -> None:
     adapter = TelegramAdapter("tg", "999:wrong-secret-token", telegram.url)
     with pytest.raises(AuthError) as raised:
