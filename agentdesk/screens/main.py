@@ -14,6 +14,7 @@ and reply panes, Esc going back, like mutt's index and pager.
 | c | close |
 | o | reopen |
 | 1-5, v | views: open, mine, unassigned, pending, closed; v cycles |
+| R | reports |
 | ctrl+r | reload from the store |
 | ? | every key |
 | escape | back |
@@ -36,6 +37,7 @@ from textual.worker import Worker, WorkerState
 from agentdesk.channels.outbox import DemoSender, deliver
 from agentdesk.messages import ActionDone, DetailLoaded, PageLoaded
 from agentdesk.screens.help import HelpScreen
+from agentdesk.screens.reports import ReportsScreen
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.compose import Kind
 from agentdesk.services.views import VIEW_TITLES, Cursor, View
@@ -75,6 +77,7 @@ class MainScreen(Screen[None]):
         Binding("v", "next_view", "Next view", id="view.next"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
         Binding("question_mark", "help", "Keys", id="help"),
+        Binding("R", "reports", "Reports", id="reports"),
         Binding("escape", "back", "Back", show=False, id="back"),
     ]
 
@@ -317,6 +320,10 @@ class MainScreen(Screen[None]):
         self.load_page(self.view, None, current.id if current else None, max(inbox.PAGE_SIZE, len(self.inbox_list.rows)))
         if current is not None:
             self.load_detail(current.id, False)
+
+    def action_reports(self) -> None:
+        """Open the Reports screen (it computes in its own workers)."""
+        self.app.push_screen(ReportsScreen(self.desk))
 
     def action_help(self) -> None:
         """Show every key."""
