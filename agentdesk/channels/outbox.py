@@ -8,7 +8,7 @@ because of a retry of ours.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -44,18 +44,28 @@ class DemoSender:
         return None
 
 
-def deliver(store: Store, senders: Mapping[str, Sender], limit: int = 100) -> int:
-    """Send what is queued for the channels in `senders`; returns how many went out."""
+def deliver(
+    store: Store,
+    senders: Mapping[str, Sender],
+    limit: int = 100,
+    *,
+    accounts: Collection[str] | None = None,
+) -> int:
+    """Send what is queued for the channels in `senders`; returns how many went out.
+
+    `accounts` limits it to conversations of those accounts (a poller whose chat
+    account is reconnecting leaves that account's replies queued, attempts untouched).
+    """
     with store.session() as session:
-        ids = session.exec(
-            select(OutboxItem.id)
-            .where(
-                OutboxItem.status == OutboxStatus.QUEUED,
-                col(OutboxItem.channel).in_(list(senders)),
+        query = select(OutboxItem.id).where(
+            OutboxItem.status == OutboxStatus.QUEUED,
+            col(OutboxItem.channel).in_(list(senders)),
+        )
+        if accounts is not None:
+            query = query.join(Conversation, col(Conversation.id) == col(OutboxItem.conversation_id)).where(
+                col(Conversation.account).in_(list(accounts))
             )
-            .order_by(col(OutboxItem.id))
-            .limit(limit)
-        ).all()
+        ids = session.exec(query.order_by(col(OutboxItem.id)).limit(limit)).all()
     sent = 0
     for outbox_id in ids:
         assert outbox_id is not None

@@ -14,6 +14,7 @@ and reply panes, Esc going back, like mutt's index and pager.
 | c | close |
 | o | reopen |
 | 1-5, v | views: open, mine, unassigned, pending, closed; v cycles |
+| s t p w / U K Q 6-9 | triage: snooze, tag, priority, pending, search, urgency, articles, review (agentdesk.screens.triage) |
 | R | reports |
 | ctrl+r | reload from the store |
 | ? | every key |
@@ -45,6 +46,7 @@ from agentdesk.store.models import Status
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.customer_pane import CustomerPane
 from agentdesk.widgets.inbox_list import InboxList
+from agentdesk.screens.triage import TRIAGE_BINDINGS, TriageActions
 
 #: The views the number keys and `v` switch between, in order.
 VIEW_KEYS: list[View] = [View.OPEN, View.MINE, View.UNASSIGNED, View.PENDING, View.CLOSED]
@@ -57,7 +59,7 @@ NARROW_HEIGHT = 30
 PREVIEW_DELAY = 0.08
 
 
-class MainScreen(Screen[None]):
+class MainScreen(TriageActions, Screen[None]):
     """The three-pane console."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "main.tcss"
@@ -79,6 +81,7 @@ class MainScreen(Screen[None]):
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("R", "reports", "Reports", id="reports"),
         Binding("escape", "back", "Back", show=False, id="back"),
+        *TRIAGE_BINDINGS,
     ]
 
     def __init__(self, desk: Desk) -> None:
@@ -135,13 +138,16 @@ class MainScreen(Screen[None]):
 
     def _update_inbox_title(self) -> None:
         count = "" if self.total is None else f" · {self.total:,}"
-        self.inbox_list.border_subtitle = f"{VIEW_TITLES[self.view]}{count} · 1-5 views"
+        self.inbox_list.border_subtitle = self.search_title() or f"{VIEW_TITLES[self.view]}{count} · 1-9 views"
 
     # -- workers (store IO off the UI thread) ---------------------------------
 
     @work(thread=True, group="inbox", exclusive=True, exit_on_error=False)
     def load_page(self, view: View, after: Cursor | None, keep_id: int | None, limit: int = inbox.PAGE_SIZE) -> None:
         """Load a page of `view` (the first one when `after` is None, with the view's count)."""
+        if (searched := self.search_results(view, after, keep_id)) is not None:
+            self.post_message(searched)  # a search is shown instead of the view
+            return
         page = inbox.page(self.desk, view, after, limit)
         total = inbox.count(self.desk, view) if after is None else None
         self.post_message(PageLoaded(view, page, after, keep_id, total))
@@ -300,6 +306,7 @@ class MainScreen(Screen[None]):
 
     def action_view(self, name: str) -> None:
         """Switch the inbox to another view."""
+        self.end_search()
         self.view = View(name)
         self.total = None
         self._update_inbox_title()

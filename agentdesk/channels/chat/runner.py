@@ -103,7 +103,8 @@ def send_chat_outbox(
     try:
         if fresh:
             recover_interrupted(store)
-        sent = deliver(store, {"chat": ChatSender(adapters)}) if adapters else 0
+        # Only the connected accounts' replies: the others keep their attempts for later.
+        sent = deliver(store, {"chat": ChatSender(adapters)}, accounts=list(adapters)) if adapters else 0
         return sent, _failing(store)
     finally:
         if not keep_lease:

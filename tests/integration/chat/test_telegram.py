@@ -134,6 +134,10 @@ def test_a_failed_send_stays_in_the_outbox_and_is_retried(
     with chat_store.session() as session:
         conv_id = session.exec(select(Conversation.id)).one()
     compose.queue(desk, conv_id or 0, "Hello Pia!")
+    # While the account is not connected (reconnecting), its replies wait untouched.
+    assert send_chat_outbox(chat_store, {"other-account": adapter}, "holder") == (0, 0)
+    with chat_store.session() as session:
+        assert session.exec(select(OutboxItem)).one().attempts == 0
     telegram.fail_next_send = 1
     assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)
     with chat_store.session() as session:
