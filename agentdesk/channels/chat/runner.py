@@ -78,16 +78,27 @@ def sync_chat_account(store: Store, account: ChatAccount, holder: str, rounds: i
         lease.release(store, account.lease_name, holder)
 
 
-def recover_interrupted(store: Store) -> int:
-    """Chat replies left in "sending" by a sender that died become failed, with a warning.
+def outbox_lease(account: str) -> str:
+    """The lease under which one chat account's replies are sent."""
+    return f"{OUTBOX_LEASE}:{account}"
+
+
+def recover_interrupted(store: Store, account: str) -> int:
+    """The account's replies left in "sending" by a sender that died become failed, with a warning.
 
     As for email: the network may have accepted them before the crash, so only the
-    agent can decide to send again.
+    agent can decide to send again. Called only by the new holder of the account's
+    outbox lease, so no live sender is in the middle of them.
     """
+    in_account = select(Conversation.id).where(Conversation.account == account)
     with store.session() as session:
         result = session.execute(
             update(OutboxItem)
-            .where(col(OutboxItem.channel) == "chat", col(OutboxItem.status) == OutboxStatus.SENDING)
+            .where(
+                col(OutboxItem.channel) == "chat",
+                col(OutboxItem.status) == OutboxStatus.SENDING,
+                col(OutboxItem.conversation_id).in_(in_account),
+            )
             .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -96,19 +107,25 @@ def recover_interrupted(store: Store) -> int:
 def send_chat_outbox(
     store: Store, adapters: Mapping[str, ChatAdapter], holder: str, *, keep_lease: bool = False
 ) -> tuple[int, int]:
-    """Send queued chat replies under the chat outbox lease: (sent now, waiting with an error)."""
-    fresh = not lease.holds(store, OUTBOX_LEASE, holder)
-    if not lease.acquire(store, OUTBOX_LEASE, holder):
-        return 0, 0
-    try:
-        if fresh:
-            recover_interrupted(store)
-        # Only the connected accounts' replies: the others keep their attempts for later.
-        sent = deliver(store, {"chat": ChatSender(adapters)}, accounts=list(adapters)) if adapters else 0
-        return sent, _failing(store)
-    finally:
-        if not keep_lease:
-            lease.release(store, OUTBOX_LEASE, holder)
+    """Send queued chat replies of the connected accounts: (sent now, waiting with an error).
+
+    Each account's replies go out under that account's outbox lease; replies of an
+    account without an adapter here stay queued, their attempts untouched.
+    """
+    sent = 0
+    for name, adapter in adapters.items():
+        key = outbox_lease(name)
+        fresh = not lease.holds(store, key, holder)
+        if not lease.acquire(store, key, holder):
+            continue
+        try:
+            if fresh:
+                recover_interrupted(store, name)
+            sent += deliver(store, {"chat": ChatSender({name: adapter})}, accounts=[name])
+        finally:
+            if not keep_lease:
+                lease.release(store, key, holder)
+    return sent, _failing(store)
 
 
 def _failing(store: Store) -> int:
@@ -207,8 +224,6 @@ class ChatAccounts:
     def join(self, timeout: float = 30) -> None:
         for thread in self._threads:
             thread.join(timeout=timeout)
-        if self.accounts:
-            lease.release(self.store, OUTBOX_LEASE, self.holder)
 
     def _report(self, report: AccountReport) -> None:
         if self.on_report:
@@ -247,6 +262,7 @@ class ChatAccounts:
                     backoff = min(backoff * 2, self.options.backoff_max)
                 finally:
                     self.adapters.pop(account.name, None)
+                    lease.release(self.store, outbox_lease(account.name), self.holder)
                     if adapter is not None:
                         adapter.close()
         finally:

@@ -182,3 +182,25 @@ def test_split_message_keeps_every_word_and_prefers_breaks() -> None:
     assert all(p.startswith("Paragraph") for p in parts)
     assert split_message("short") == ["short"]
     assert split_message("x" * 5000) == ["x" * 4096, "x" * 904]
+
+
+def test_a_reply_interrupted_mid_send_is_failed_for_the_agent_to_check(
+    telegram: FakeBotAPI, chat_store: Store, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = account_for(telegram, monkeypatch).adapter()
+    telegram.say(811, "Rui", "hello?")
+    fetch_and_store(chat_store, adapter, wait=0)
+    with chat_store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    compose.queue(desk, conv_id or 0, "Hello Rui!")
+    with chat_store.session() as session:  # a sender died between claiming and marking sent
+        item = session.exec(select(OutboxItem)).one()
+        item.status = OutboxStatus.SENDING
+    assert send_chat_outbox(chat_store, {"other": adapter}, "holder") == (0, 0)  # not its account
+    with chat_store.session() as session:
+        assert session.exec(select(OutboxItem)).one().status == OutboxStatus.SENDING
+    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)
+    with chat_store.session() as session:
+        item = session.exec(select(OutboxItem)).one()
+    assert item.status == OutboxStatus.FAILED and "may have reached the customer" in (item.last_error or "")
+    assert telegram.sent == []
