@@ -50,6 +50,8 @@ def fetch_and_store(store: Store, adapter: ChatAdapter, wait: float) -> tuple[in
     """
     before = saved_position(store, adapter.account)
     batch = adapter.fetch(before, wait)
+    if not batch.events and batch.position == before:
+        return 0, 0, False  # nothing happened: no write (the consoles' live refresh stays quiet)
     result = ingest(store, adapter.account, adapter.kind, before, batch)
     return result.stored, result.duplicates, batch.position != before
 
