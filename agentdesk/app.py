@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
 
 from agentdesk.commands import ConsoleCommands
 from agentdesk.config import Settings
+from agentdesk.messages import PageLoaded
 from agentdesk.screens.main import MainScreen
 from agentdesk.services import Desk
+
+#: bench/run's start-up probe: when this names a file, the app writes the wall-clock
+#: time (time.time()) of its first painted inbox page there and exits.
+EXIT_AFTER_PAINT = "AGENTDESK_EXIT_AFTER_PAINT"
 
 
 class AgentdeskApp(App[None]):
@@ -34,6 +43,17 @@ class AgentdeskApp(App[None]):
             # Users remap any binding by its id: [keys] reply = "R"
             self.set_keymap({str(k): str(v) for k, v in keys.items()})
         self.push_screen(MainScreen(self.desk))
+
+    @on(PageLoaded)
+    def _first_page(self, message: PageLoaded) -> None:
+        """The start-up probe (EXIT_AFTER_PAINT): the page bubbles up once the screen showed it."""
+        target = os.environ.get(EXIT_AFTER_PAINT)
+        if target and message.after is None:
+            self.call_after_refresh(self._painted, Path(target))
+
+    def _painted(self, target: Path) -> None:
+        target.write_text(repr(time.time()))
+        self.exit()
 
 
 def make_app(desk: Desk, settings: Settings | None = None) -> AgentdeskApp:

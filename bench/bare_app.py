@@ -2,12 +2,14 @@
 
 Run as a whole process by bench/startup.py, exactly like agentdesk: it writes the
 wall-clock time (time.time()) of its first painted frame to the file named by
-AGENTDESK_EXIT_AFTER_PAINT, then exits.
+AGENTDESK_EXIT_AFTER_PAINT (followed by its peak RSS in MB, the memory floor), then
+exits.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import time
 from pathlib import Path
 
@@ -30,7 +32,8 @@ class Bare(App[None]):
     def _painted(self) -> None:
         target = os.environ.get("AGENTDESK_EXIT_AFTER_PAINT")
         if target:
-            Path(target).write_text(repr(time.time()))
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            Path(target).write_text(f"{time.time()!r} {peak_mb:.1f}")
         self.exit()
 
 

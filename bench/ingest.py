@@ -1,0 +1,154 @@
+"""Figure 5: fetching a mailbox from a local Dovecot, agentdesk against mbsync + notmuch.
+
+A throwaway Dovecot (the one the email tests start) gets the bench mail written
+straight into its Maildir. Then, in the same run:
+
+* `agentdesk sync --once --no-send` into an empty store, as a whole process: fetch,
+  parse, thread and index every message (searchable when it ends);
+* the terminal user's pipeline for the same result: `mbsync` into a tmpfs Maildir,
+  then `notmuch new` on it (fetched, then searchable);
+* a no-op re-sync: agentdesk's `poll_once` in-process with nothing new (median of
+  five), against a second `mbsync` run with nothing new.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.figures import median
+from bench.mail_data import mails
+from bench.search_figs import notmuch_index
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD_ENV = "AGENTDESK_BENCH_IMAP_PASSWORD"
+
+
+@dataclass
+class IngestResult:
+    messages: int
+    agentdesk_s: float
+    stored: int
+    mbsync_s: float | None
+    notmuch_s: float | None
+    noop_ms: float
+    mbsync_noop_ms: float | None
+
+
+def _config(path: Path, port: int, user: str) -> Path:
+    path.write_text(f"""[agent]
+login = "demo"
+name = "Demo Agent"
+
+[[accounts]]
+name = "bench"
+address = "help@shop.test"
+
+[accounts.imap]
+host = "127.0.0.1"
+port = {port}
+security = "plain"
+user = "{user}"
+password_env = "{PASSWORD_ENV}"
+""")
+    return path
+
+
+def _mbsync_config(path: Path, port: int, user: str, password: str, near: Path) -> Path:
+    path.write_text(f"""IMAPAccount bench
+Host 127.0.0.1
+Port {port}
+User {user}
+Pass {password}
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore far
+Account bench
+
+MaildirStore near
+Path {near}/
+Inbox {near}/INBOX
+SubFolders Verbatim
+
+Channel bench
+Far :far:
+Near :near:
+Patterns INBOX
+Create Near
+Sync Pull
+SyncState *
+""")
+    return path
+
+
+def _mbsync(config: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(["mbsync", "-c", str(config), "-q", "bench"], capture_output=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"mbsync failed: {done.stderr.decode(errors='replace')[-500:]}")
+    return elapsed
+
+
+def run(source_db: Path, count: int, work: Path) -> IngestResult:
+    """Load `count` of the store's messages into Dovecot and time both sides."""
+    sys.path.insert(0, str(ROOT))
+    from tests.integration.email.servers import PASSWORD, start_dovecot
+
+    from agentdesk.channels.poller import poll_once
+    from agentdesk.config import load_settings
+    from agentdesk.store import Store
+
+    work.mkdir(parents=True, exist_ok=True)
+    dovecot = start_dovecot(Path(tempfile.mkdtemp(prefix="dovecot-", dir=work)))
+    try:
+        user = dovecot.user()
+        raw = list(mails(source_db, count))
+        dovecot.fill(user, raw)
+        config = _config(work / "ingest.toml", dovecot.imap_port, user)
+        db = work / "ingest.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        env = {**os.environ, PASSWORD_ENV: PASSWORD}
+        env.pop("AGENTDESK_DB", None)
+        agentdesk = str(Path(sys.executable).with_name("agentdesk"))
+        started = time.perf_counter()
+        subprocess.run([agentdesk, "--config", str(config), "--db", str(db), "sync", "--once", "--no-send"],
+                       check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        agentdesk_s = time.perf_counter() - started
+
+        os.environ[PASSWORD_ENV] = PASSWORD
+        store = Store.open(db)
+        settings = load_settings(config)
+        with store.engine.connect() as conn:
+            stored = int(conn.exec_driver_sql("SELECT count(*) FROM message").scalar_one())
+        poll_once(store, settings, send=False)
+        noops = []
+        for _ in range(5):
+            t = time.perf_counter()
+            poll_once(store, settings, send=False)
+            noops.append((time.perf_counter() - t) * 1000)
+        store.dispose()
+
+        mbsync_s = notmuch_s = mbsync_noop = None
+        if shutil.which("mbsync") and shutil.which("notmuch"):
+            shm = Path(tempfile.mkdtemp(prefix="agentdesk-bench-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+            try:
+                near = shm / "mail"
+                near.mkdir()
+                mconf = _mbsync_config(shm / "mbsyncrc", dovecot.imap_port, user, PASSWORD, near)
+                mbsync_s = _mbsync(mconf)
+                notmuch_s = notmuch_index(near)
+                mbsync_noop = median([_mbsync(mconf) * 1000 for _ in range(5)])
+            finally:
+                shutil.rmtree(shm, ignore_errors=True)
+        return IngestResult(len(raw), agentdesk_s, stored, mbsync_s, notmuch_s, median(noops), mbsync_noop)
+    finally:
+        dovecot.stop()

@@ -1,0 +1,48 @@
+"""Figures 3 and 6: run bench/keys_probe.py in the console on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from bench.startup import COLUMNS, LINES, ROOT, _drain
+
+import fcntl
+import pty
+import struct
+import subprocess
+import termios
+
+
+def run_probe(db: Path, config: Path, *, presses: int, opens: int, views: int,
+              queries: list[str], timeout: float = 900) -> dict[str, Any]:
+    """The probe's samples (ms per kind), peak RSS (MB) and errors."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTDESK_")}
+    env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "keys.json"
+        argv = [sys.executable, "-m", "bench.keys_probe", str(db), str(config), str(out),
+                "--presses", str(presses), "--opens", str(opens), "--views", str(views),
+                "--queries", json.dumps(queries)]
+        log = Path(tmp) / "stderr"
+        process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=open(log, "wb"),
+                                   env=env, cwd=ROOT, start_new_session=True)
+        os.close(slave)
+        threading.Thread(target=_drain, args=(master,), daemon=True).start()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        finally:
+            os.close(master)
+        if not out.exists():
+            raise RuntimeError(f"key probe failed ({process.returncode}): {log.read_text()[-2000:]}")
+        return json.loads(out.read_text())
