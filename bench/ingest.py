@@ -107,7 +107,9 @@ def run(source_db: Path, count: int, work: Path) -> IngestResult:
     from agentdesk.store import Store
 
     work.mkdir(parents=True, exist_ok=True)
-    dovecot = start_dovecot(Path(tempfile.mkdtemp(prefix="dovecot-", dir=work)))
+    # A short path: Dovecot's unix sockets must fit in 108 bytes.
+    dovecot_root = Path(tempfile.mkdtemp(prefix="agentdesk-bench-dovecot-"))
+    dovecot = start_dovecot(dovecot_root)
     try:
         user = dovecot.user()
         raw = list(mails(source_db, count))
@@ -152,3 +154,4 @@ def run(source_db: Path, count: int, work: Path) -> IngestResult:
         return IngestResult(len(raw), agentdesk_s, stored, mbsync_s, notmuch_s, median(noops), mbsync_noop)
     finally:
         dovecot.stop()
+        shutil.rmtree(dovecot_root, ignore_errors=True)
