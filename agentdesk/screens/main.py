@@ -211,6 +211,7 @@ class MainScreen(TriageActions, Screen[None]):
             return  # the cursor has moved on
         self.customer.show(message.detail)
         self.composer.set_conversation(message.detail.row)
+        self.composer.set_detail(message.detail)
         self.inbox_list.replace_row(message.detail.row)
         if message.focus:
             self._reading(True)
@@ -286,6 +287,9 @@ class MainScreen(TriageActions, Screen[None]):
             return
         if not text.strip():
             self.notify("Nothing to send: the reply is empty.", severity="warning")
+            return
+        if (problem := self.composer.send_problem()) is not None:
+            self.notify(problem, title="Not sent", severity="warning", markup=False)
             return
         self.send_text(conversation.id, text, self.composer.kind)
 

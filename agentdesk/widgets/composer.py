@@ -7,11 +7,15 @@ holds text and mode.
 | Key | Action |
 | --- | --- |
 | ctrl+s | send the reply / save the note (screen binding) |
+| ctrl+t, alt+1…9, ;key tab | insert a template (agentdesk.widgets.reply_area) |
+| tab / shift+tab | next / previous placeholder |
+| ctrl+e | edit in `$EDITOR` |
 | escape | back to the inbox (screen binding) |
 """
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -19,8 +23,11 @@ from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
 from agentdesk.services.compose import Kind
-from agentdesk.services.views import ConversationRow
+from agentdesk.services.views import ConversationDetail, ConversationRow
+from agentdesk.templates.render import placeholders_in
 from agentdesk.text import one_line
+from agentdesk.widgets.latte_line import LatteLine
+from agentdesk.widgets.reply_area import ReplyArea
 
 
 class Composer(Vertical):
@@ -43,11 +50,15 @@ class Composer(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No conversation open."), id="composer-mode")
-        yield TextArea(id="composer-text", soft_wrap=True, show_line_numbers=False)
+        yield ReplyArea(
+            id="composer-text", soft_wrap=True, show_line_numbers=False,
+            conversation_id=lambda: self.conversation.id if self.conversation else None,
+        )
+        yield LatteLine(id="composer-latte")
 
     @property
-    def text_area(self) -> TextArea:
-        return self.query_one("#composer-text", TextArea)
+    def text_area(self) -> ReplyArea:
+        return self.query_one("#composer-text", ReplyArea)
 
     @property
     def text(self) -> str:
@@ -63,6 +74,7 @@ class Composer(Vertical):
             self.text_area.load_text(draft)
             self.text_area.move_cursor(self.text_area.document.end)
         self._update_mode_line()
+        self._update_latte()
 
     def set_conversation(self, row: ConversationRow | None) -> None:
         """Switch to `row`, keeping the draft of the one we leave."""
@@ -98,3 +110,31 @@ class Composer(Vertical):
             line = Content(f"To {who} by {row.network or row.channel} · ^S send")
         self.query_one("#composer-mode", Static).update(line)
         self.border_subtitle = "internal note" if self.kind is Kind.NOTE else None
+
+    # -- templates and LATTE (logic in agentdesk.templates; keys in ReplyArea) ----------
+
+    def set_detail(self, detail: ConversationDetail) -> None:
+        """The opened conversation, which templates are rendered from (no store access)."""
+        self.text_area.detail = detail
+
+    @on(TextArea.Changed)
+    @on(ReplyArea.Inserted)
+    def _update_latte(self) -> None:
+        line = self.query_one(LatteLine)
+        show = self.kind is Kind.REPLY and bool(self.text.strip())
+        line.display = show
+        settings = self.text_area.template_settings
+        line.show(self.text_area.coverage() if show else None, bool(settings and settings.latte_blocks))
+
+    def send_problem(self) -> str | None:
+        """Why Ctrl+S must not send yet (a placeholder left, a required LATTE step), or None."""
+        left = placeholders_in(self.text)
+        if left:
+            more = f" and {len(left) - 1} more" if len(left) > 1 else ""
+            return f"Fill the placeholder «{left[0]}»{more} first (Tab jumps to it)."
+        settings = self.text_area.template_settings
+        if self.kind is Kind.REPLY and settings is not None and settings.latte_blocks:
+            missing = self.text_area.coverage().missing
+            if missing:
+                return f"LATTE: this reply misses {', '.join(s.label for s in missing)}."
+        return None
