@@ -122,9 +122,11 @@ def run(source_db: Path, count: int, work: Path) -> IngestResult:
         env.pop("AGENTDESK_DB", None)
         agentdesk = str(Path(sys.executable).with_name("agentdesk"))
         started = time.perf_counter()
-        subprocess.run([agentdesk, "--config", str(config), "--db", str(db), "sync", "--once", "--no-send"],
-                       check=True, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run([agentdesk, "--config", str(config), "--db", str(db), "sync", "--once", "--no-send"],
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         agentdesk_s = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"agentdesk sync failed: {done.stderr.decode(errors='replace')[-300:]}")
 
         os.environ[PASSWORD_ENV] = PASSWORD
         store = Store.open(db)

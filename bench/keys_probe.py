@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import sys
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
+if os.environ.get("BENCH_SB"): import runpy; runpy.run_path(os.environ["BENCH_SB"], run_name="sb")
 
 from agentdesk.app import make_app
 from agentdesk.config import load_settings
@@ -209,7 +211,15 @@ def main() -> None:
             app.call_later(probe.start)
         await task
 
-    asyncio.run(run())
+    profile = os.environ.get("BENCH_PROFILE")  # a pyinstrument text report of the whole probe
+    if profile:
+        from pyinstrument import Profiler
+
+        with Profiler(interval=0.0005, async_mode="disabled") as profiler:
+            asyncio.run(run())
+        Path(profile).write_text(profiler.output_text(show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
+    else:
+        asyncio.run(run())
     if not Path(args.out).exists():
         sys.exit("the probe ended before finishing")
 

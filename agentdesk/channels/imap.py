@@ -103,6 +103,10 @@ def _save_state(session: Session, account: str, folder: str, uidvalidity: int, l
     state.updated_at = utcnow()
 
 
+#: UIDs per FETCH of sizes: a UID list is sent as is, and servers cap a command's length.
+SIZE_CHUNK = 2000
+
+
 def _batches(sizes: dict[int, int], count: int) -> list[list[int]]:
     batches: list[list[int]] = []
     current: list[int] = []
@@ -141,7 +145,10 @@ def sync_folder(
             with store.session() as session:
                 _save_state(session, account.name, folder, uidvalidity, 0)
         return FolderReport(account.name, folder, rescanned=rescanned)
-    sizes = {uid: int(data.get(b"RFC822.SIZE", 0)) for uid, data in client.fetch(uids, ["RFC822.SIZE"]).items()}
+    sizes: dict[int, int] = {}
+    for start in range(0, len(uids), SIZE_CHUNK):  # one FETCH of 20,000 UIDs is "Too long argument"
+        chunk = uids[start : start + SIZE_CHUNK]
+        sizes.update((uid, int(data.get(b"RFC822.SIZE", 0))) for uid, data in client.fetch(chunk, ["RFC822.SIZE"]).items())
     for uid in uids:
         sizes.setdefault(uid, 0)
     total = len(uids)

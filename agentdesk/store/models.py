@@ -177,6 +177,8 @@ class Message(SQLModel, table=True):
             sqlite_where=sql_text(EMAIL_SOURCE_UNIQUE_WHERE),
             postgresql_where=sql_text(EMAIL_SOURCE_UNIQUE_WHERE),
         ),
+        # Lookups by source (ingest's exactly-once check) cannot use the partial index (0007).
+        Index("ix_message_source", "source"),
     )
 
 
