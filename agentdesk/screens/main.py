@@ -11,6 +11,8 @@ and reply panes, Esc going back, like mutt's index and pager.
 | n | write an internal note |
 | ctrl+s | send the reply / save the note |
 | a | assign to me |
+| A | assign to an agent (picker), or to nobody |
+| u | unassign |
 | c | close |
 | o | reopen |
 | 1-5, v | views: open, mine, unassigned, pending, closed; v cycles |
@@ -46,6 +48,12 @@ from agentdesk.store.models import Status
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.customer_pane import CustomerPane
 from agentdesk.widgets.inbox_list import InboxList
+from agentdesk.widgets.team_link import TeamLink, header_label, row_label
+from agentdesk.screens.agent_picker import UNASSIGN, AgentPicker
+from agentdesk.screens.collision import Choice, CollisionScreen
+from agentdesk.services import agents, drafts
+from agentdesk.services.agents import AgentView
+from agentdesk.services.collision import Collision, check_collision
 from agentdesk.screens.triage import TRIAGE_BINDINGS, TriageActions
 
 #: The views the number keys and `v` switch between, in order.
@@ -69,6 +77,8 @@ class MainScreen(TriageActions, Screen[None]):
         Binding("n", "note", "Note", id="note"),
         Binding("ctrl+s", "send", "Send", priority=True, id="send"),
         Binding("a", "assign", "Assign to me", id="assign"),
+        Binding("A", "assign_to", "Assign to…", show=False, id="assign_to"),
+        Binding("u", "unassign", "Unassign", show=False, id="unassign"),
         Binding("c", "close_conversation", "Close", id="close"),
         Binding("o", "reopen", "Reopen", id="reopen"),
         Binding("1", "view('open')", "View: all open", show=False, id="view.open"),
@@ -91,6 +101,9 @@ class MainScreen(TriageActions, Screen[None]):
         self.total: int | None = None
         self._preview_timer: Timer | None = None
         self._deliver_locally = desk.is_demo()
+        self._compose_base: dict[int, int] = {}
+        """Per conversation: the newest message id when the agent started writing (collisions)."""
+        self._draft_timer: Timer | None = None
 
     # -- layout ---------------------------------------------------------------
 
@@ -105,6 +118,7 @@ class MainScreen(TriageActions, Screen[None]):
             composer = Composer(id="reply")
             composer.border_title = "Reply"
             yield composer
+        yield TeamLink(desk=self.desk, id="team-link")
         yield Footer()
 
     @property
@@ -164,9 +178,21 @@ class MainScreen(TriageActions, Screen[None]):
         self.post_message(ActionDone(conversation_id, notice))
 
     @work(thread=True, group="send", exit_on_error=False)
-    def send_text(self, conversation_id: int, text: str, kind: Kind) -> None:
-        """Queue the reply (or save the note); the demo store delivers it at once."""
+    def send_text(self, conversation_id: int, text: str, kind: Kind, force: bool = False) -> None:
+        """Queue the reply (or save the note); the demo store delivers it at once.
+
+        A reply stops first (CollisionScreen) when, since the agent started writing, the
+        customer wrote again or someone else answered; `force` is "send anyway".
+        """
+        base = self._compose_base.get(conversation_id)
+        if kind is Kind.REPLY and not force and base is not None:
+            collision = check_collision(self.desk, conversation_id, base)
+            if collision is not None:
+                self.app.call_from_thread(self._collided, collision, text, kind)
+                return
         compose.queue(self.desk, conversation_id, text, kind)
+        self._compose_base.pop(conversation_id, None)
+        drafts.discard(self.desk, conversation_id)
         if kind is Kind.REPLY and self._deliver_locally:
             demo = DemoSender()
             deliver(self.desk.store, {"email": demo, "chat": demo})
@@ -174,6 +200,7 @@ class MainScreen(TriageActions, Screen[None]):
             "Reply sent (demo channel)" if self._deliver_locally else "Reply queued in the outbox"
         )
         self.app.call_from_thread(self.composer.sent, conversation_id, kind)
+        self.app.call_from_thread(self.team.viewing, conversation_id)
         self.post_message(ActionDone(conversation_id, notice))
 
     @on(Worker.StateChanged)
@@ -213,6 +240,12 @@ class MainScreen(TriageActions, Screen[None]):
         self.composer.set_conversation(message.detail.row)
         self.composer.set_detail(message.detail)
         self.inbox_list.replace_row(message.detail.row)
+        others = self.team.others.get(message.detail.row.id, [])
+        self.customer.set_presence(header_label(others))
+        if message.detail.row.id not in self._compose_base:
+            self.team.viewing(message.detail.row.id)
+            if not self.composer.text.strip():
+                self.restore_draft(message.detail.row.id)
         if message.focus:
             self._reading(True)
             if self.narrow:
@@ -269,6 +302,10 @@ class MainScreen(TriageActions, Screen[None]):
         self.composer.kind = kind
         self._reading(True)
         self.composer.text_area.focus()
+        conversation_id = self.inbox_list.current.id  # type: ignore[union-attr]
+        if conversation_id not in self._compose_base:
+            self._remember_base(conversation_id)
+        self.team.replying(conversation_id)
 
     def action_reply(self) -> None:
         """Write a reply to the customer."""
@@ -292,6 +329,121 @@ class MainScreen(TriageActions, Screen[None]):
             self.notify(problem, title="Not sent", severity="warning", markup=False)
             return
         self.send_text(conversation.id, text, self.composer.kind)
+
+    # -- the team: live refresh, presence, collisions, assignment (agentdesk.widgets.team_link)
+
+    @property
+    def team(self) -> TeamLink:
+        return self.query_one(TeamLink)
+
+    @on(TeamLink.StoreChanged)
+    def _store_changed(self) -> None:
+        """Someone else changed the store: re-read the inbox and the open conversation."""
+        self.action_reload()
+
+    @on(TeamLink.PresenceChanged)
+    def _presence_changed(self, message: TeamLink.PresenceChanged) -> None:
+        self.inbox_list.set_presence({cid: row_label(v) for cid, v in message.others.items()})
+        detail = self.customer.detail
+        self.customer.set_presence(header_label(message.others.get(detail.row.id, [])) if detail else "")
+
+    def _collided(self, collision: Collision, text: str, kind: Kind) -> None:
+        """The send stopped: show what changed; send anyway, edit or discard."""
+        cid = collision.conversation_id
+        newest = max(a.id for a in collision.customer_messages + collision.other_replies + collision.other_notes)
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is Choice.SEND:
+                self.send_text(cid, text, kind, force=True)
+            elif choice is Choice.DISCARD:
+                self._compose_base.pop(cid, None)
+                self.composer.sent(cid, kind)
+                self.store_action(cid, drafts.discard, "Draft discarded")
+            else:  # edit: what arrived is now on screen, so it no longer stops the send
+                self._compose_base[cid] = newest
+                self.action_reload()
+                self.composer.text_area.focus()
+
+        self.app.push_screen(CollisionScreen(collision), chosen)
+
+    @on(TextArea.Changed, "#composer-text")
+    def _composing(self) -> None:
+        """The agent types: they are replying, and their draft is kept in the store."""
+        conversation = self.composer.conversation
+        if conversation is None or not self.composer.text.strip():
+            return
+        if conversation.id not in self._compose_base:
+            self._remember_base(conversation.id)
+        self.team.replying(conversation.id)
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(1.0, self._save_draft)
+
+    def _save_draft(self) -> None:
+        conversation = self.composer.conversation
+        if conversation is not None and self.composer.text.strip():
+            self.keep_draft(conversation.id, self.composer.text, self.composer.kind.value)
+
+    @work(thread=True, group="drafts", exit_on_error=False)
+    def keep_draft(self, conversation_id: int, text: str, kind: str) -> None:
+        """Store this agent's draft (never anyone else's): it survives a lost ssh session."""
+        drafts.save(self.desk, conversation_id, text, kind, self._compose_base.get(conversation_id))
+
+    def _remember_base(self, conversation_id: int) -> None:
+        detail = self.customer.detail
+        if detail is not None and detail.row.id == conversation_id:
+            self._compose_base[conversation_id] = max((m.id for m in detail.messages), default=0)
+        else:
+            self._fetch_base(conversation_id)
+
+    @work(thread=True, group="drafts", exit_on_error=False)
+    def _fetch_base(self, conversation_id: int) -> None:
+        newest = drafts.newest_message_id(self.desk, conversation_id)
+        self.app.call_from_thread(self._compose_base.setdefault, conversation_id, newest)
+
+    @work(thread=True, group="drafts", exit_on_error=False)
+    def restore_draft(self, conversation_id: int) -> None:
+        """Bring back this agent's stored draft when the composer has none (after a restart)."""
+        draft = drafts.mine(self.desk, conversation_id)
+        if draft is not None and draft.text.strip():
+            self.app.call_from_thread(self._restored, draft.conversation_id, draft.text, draft.base_message_id)
+
+    def _restored(self, conversation_id: int, text: str, base: int) -> None:
+        conversation = self.composer.conversation
+        if conversation is None or conversation.id != conversation_id or self.composer.text.strip():
+            return
+        self._compose_base.setdefault(conversation_id, base)
+        self.composer.text_area.load_text(text)
+
+    def action_assign_to(self) -> None:
+        """Assign the highlighted conversation to an agent picked from the team."""
+        if (cid := self._current_id()) is not None:
+            self.load_agents(cid)
+
+    @work(thread=True, group="agents", exit_on_error=False)
+    def load_agents(self, conversation_id: int) -> None:
+        agents.me(self.desk)  # the current agent is always in the list
+        team = agents.list_agents(self.desk.store)
+        self.app.call_from_thread(self._pick_agent, conversation_id, team)
+
+    def _pick_agent(self, cid: int, team: list[AgentView]) -> None:
+        row = self.inbox_list.current
+        current = row.assignee if row is not None and row.id == cid else None
+
+        def chosen(login: str | None) -> None:
+            if login == UNASSIGN:
+                self.store_action(cid, conversations.unassign, f"#{cid} unassigned")
+            elif login is not None:
+                self.store_action(
+                    cid, lambda d, i: conversations.assign_to(d, i, login), f"#{cid} assigned to {login}"
+                )
+
+        self.app.push_screen(AgentPicker(team, cid, current, self.desk.agent.login), chosen)
+
+    def action_unassign(self) -> None:
+        """Take the highlighted conversation off whoever has it."""
+        if (cid := self._current_id()) is not None:
+            self.store_action(cid, conversations.unassign, f"#{cid} unassigned")
 
     def action_assign(self) -> None:
         """Assign the highlighted conversation to me."""
@@ -353,3 +505,6 @@ class MainScreen(TriageActions, Screen[None]):
         if isinstance(focused, TextArea) or focused is self.customer or self.has_class("-reading"):
             self._reading(False)
             self.inbox_list.focus()
+            current = self.inbox_list.current
+            if not self.composer.text.strip():
+                self.team.viewing(current.id if current else None)

@@ -177,3 +177,40 @@ class Watcher:
 
     def close(self) -> None:
         self._detector.close()
+
+
+@dataclass(frozen=True)
+class PollerService:
+    """A poller (usually `agentdesk poll` under systemd) holding a lease right now."""
+
+    account: str
+    holder: str
+    expires_at: datetime
+
+
+def poller_services(store: Store) -> list[PollerService]:
+    """Unexpired poller leases: while there is one, a console leaves polling to it."""
+    from sqlmodel import col, select as sm_select
+
+    from agentdesk.store.models import PollerLease
+
+    with store.session() as session:
+        rows = session.exec(
+            sm_select(PollerLease)
+            .where(col(PollerLease.expires_at) > utcnow())
+            .order_by(col(PollerLease.account))
+        ).all()
+        return [PollerService(r.account, r.holder, r.expires_at) for r in rows]
+
+
+def console_should_poll(store: Store) -> bool:
+    """Whether a console should run its own poller: only when no other process holds a lease.
+
+    On a team server `agentdesk poll` holds (and renews) the leases, so the consoles
+    never connect to the mail server themselves; a lone console polls for itself.
+    """
+    import os
+    import socket
+
+    mine = f"{socket.gethostname()}:{os.getpid()}:"
+    return not any(not s.holder.startswith(mine) for s in poller_services(store))

@@ -126,6 +126,18 @@ def others_on(
     return found
 
 
+def everyone(desk: Desk, session_id: str | None = None) -> dict[int, list[PresenceView]]:
+    """Every live session on any conversation except `session_id` (the table stays tiny)."""
+    since = utcnow() - GONE_AFTER
+    with desk.store.session() as session:
+        ids = session.exec(
+            select(Presence.conversation_id).where(
+                col(Presence.heartbeat_at) > since, col(Presence.conversation_id).is_not(None)
+            )
+        ).all()
+    return others_on(desk, {i for i in ids if i is not None}, session_id)
+
+
 def fingerprint(desk: Desk) -> tuple[tuple[tuple[str, int | None, str], ...], datetime | None]:
     """Who is where right now, and when the next of them goes stale.
 

@@ -96,6 +96,8 @@ class CustomerPane(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.detail: ConversationDetail | None = None
+        self.presence = ""
+        """Who else views or replies to the shown conversation ("bo replying"), or ""."""
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Content("Select a conversation (j/k, Enter)."), id="customer-info", classes="section")
@@ -109,10 +111,7 @@ class CustomerPane(VerticalScroll, can_focus=True):
         self.detail = detail
         self.query_one("#customer-info", Static).update(customer_content(detail))
         self.query_one("#history", Static).update(history_content(detail))
-        title = f"#{detail.row.id} · {one_line(detail.row.title, 80)} · {detail.row.channel} · {detail.row.status}"
-        if detail.row.assignee:
-            title += f" · {one_line(detail.row.assignee)}"
-        self.query_one("#thread-title", Static).update(Content(title))
+        self._update_title()
         thread = self.query_one("#thread", Vertical)
         with self.app.batch_update():
             thread.remove_children()
@@ -121,6 +120,24 @@ class CustomerPane(VerticalScroll, can_focus=True):
             )
         if not same:
             self.call_after_refresh(self.scroll_end, animate=False)
+
+    def _update_title(self) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        title = f"#{detail.row.id} · {one_line(detail.row.title, 80)} · {detail.row.channel} · {detail.row.status}"
+        if detail.row.assignee:
+            title += f" · {one_line(detail.row.assignee)}"
+        parts: list[Content | tuple[str, str] | str] = [title]
+        if self.presence:
+            parts.append((f"  ◉ {one_line(self.presence)}", "bold $warning"))
+        self.query_one("#thread-title", Static).update(Content.assemble(*parts))
+
+    def set_presence(self, label: str) -> None:
+        """Show who else is on this conversation in the header ("" for nobody)."""
+        if label != self.presence:
+            self.presence = label
+            self._update_title()
 
     def clear(self) -> None:
         self.detail = None

@@ -67,6 +67,7 @@ class InboxList(ScrollView, can_focus=True):
     InboxList > .inbox-list--dim { color: $text-muted; }
     InboxList > .inbox-list--urgent { color: $error; }
     InboxList > .inbox-list--empty { color: $text-muted; text-style: italic; }
+    InboxList > .inbox-list--presence { color: $warning; }
     """
 
     COMPONENT_CLASSES = {
@@ -74,6 +75,7 @@ class InboxList(ScrollView, can_focus=True):
         "inbox-list--dim",
         "inbox-list--urgent",
         "inbox-list--empty",
+        "inbox-list--presence",
     }
 
     BINDINGS = [
@@ -117,6 +119,8 @@ class InboxList(ScrollView, can_focus=True):
         self.loading_more = False
         self.empty_text = "Loading…"
         self._want_last = False
+        self.presence: dict[int, str] = {}
+        """Who else is on each conversation ("bo✎"), by id: shown before the subject."""
 
     # -- data -----------------------------------------------------------------
 
@@ -153,6 +157,12 @@ class InboxList(ScrollView, can_focus=True):
             if old.id == row.id:
                 self.rows[index] = row
                 self.refresh_line(index)
+
+    def set_presence(self, labels: dict[int, str]) -> None:
+        """Show who else views or replies to which conversation."""
+        if labels != self.presence:
+            self.presence = labels
+            self.refresh()
 
     @property
     def current(self) -> ConversationRow | None:
@@ -273,8 +283,13 @@ class InboxList(ScrollView, can_focus=True):
             Segment(mark, mark_style),
             Segment(_fit(channel_label(row), channel_w) + " ", dim),
             Segment(_fit(one_line(row.customer.name), customer_w) + " ", style),
-            Segment(_fit(one_line(row.title), subject_w) + " ", style),
         ]
+        others = self.presence.get(row.id)
+        if others:
+            label = _fit(others, min(len(others), subject_w // 2)) + " "
+            segments.append(Segment(label, style + self.get_component_rich_style("inbox-list--presence")))
+            subject_w = max(subject_w - len(label), 1)
+        segments.append(Segment(_fit(one_line(row.title), subject_w) + " ", style))
         for text, w in tail:
             segments.append(Segment(_fit(text, w), dim))
         return segments
