@@ -15,7 +15,7 @@ import pytest
 
 from agentdesk import clock
 from agentdesk.app import AgentdeskApp, make_app
-from agentdesk.config import AgentSettings
+from agentdesk.config import AgentSettings, Settings
 from agentdesk.demo import write_demo
 from agentdesk.services import Desk
 from agentdesk.store import Store
@@ -63,4 +63,6 @@ def demo_desk(demo_path: Path) -> Iterator[Desk]:
 @pytest.fixture
 def console(demo_desk: Desk, no_user_config: None) -> AgentdeskApp:
     """The console app on the demo store, as `agentdesk --db` builds it."""
-    return make_app(demo_desk)
+    # No undo window, so a test sees Ctrl+S queue at once (tests/tui/test_composer_templates.py
+    # covers the window itself).
+    return make_app(demo_desk, Settings(agent=DEMO_AGENT, raw={"composer": {"undo_seconds": 0}}))

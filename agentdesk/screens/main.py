@@ -231,6 +231,11 @@ class MainScreen(TriageActions, Screen[None]):
         else:
             self.inbox_list.append_rows(message.page.rows, message.page.next)
 
+    @on(Composer.SendDue)
+    def _send_due(self, message: Composer.SendDue) -> None:
+        """A reply's undo window has passed (agentdesk.widgets.undo_send): queue it."""
+        self.send_text(message.conversation_id, message.text, message.kind)
+
     @on(DetailLoaded)
     def _detail_loaded(self, message: DetailLoaded) -> None:
         current = self.inbox_list.current
@@ -328,7 +333,7 @@ class MainScreen(TriageActions, Screen[None]):
         if (problem := self.composer.send_problem()) is not None:
             self.notify(problem, title="Not sent", severity="warning", markup=False)
             return
-        self.send_text(conversation.id, text, self.composer.kind)
+        self.composer.hold_send(conversation.id, text, self.composer.kind)  # undo window first
 
     # -- the team: live refresh, presence, collisions, assignment (agentdesk.widgets.team_link)
 

@@ -10,6 +10,7 @@ holds text and mode.
 | ctrl+t, alt+1…9, ;key tab | insert a template (agentdesk.widgets.reply_area) |
 | tab / shift+tab | next / previous placeholder |
 | ctrl+e | edit in `$EDITOR` |
+| ctrl+z | pull back a reply inside its undo window (agentdesk.widgets.undo_send) |
 | escape | back to the inbox (screen binding) |
 """
 
@@ -28,9 +29,10 @@ from agentdesk.templates.render import placeholders_in
 from agentdesk.text import one_line
 from agentdesk.widgets.latte_line import LatteLine
 from agentdesk.widgets.reply_area import ReplyArea
+from agentdesk.widgets.undo_send import UNDO_SEND_BINDINGS, SendDue, UndoSend
 
 
-class Composer(Vertical):
+class Composer(UndoSend, Vertical):
     """A mode line ("Reply to … by email" or "Internal note") over a TextArea."""
 
     DEFAULT_CSS = """
@@ -39,6 +41,9 @@ class Composer(Vertical):
     Composer > TextArea, Composer > TextArea:focus { height: 1fr; border: none; padding: 0 1; }
     Composer.-note TextArea { background: $warning 10%; }
     """
+
+    BINDINGS = UNDO_SEND_BINDINGS
+    SendDue = SendDue
 
     kind: reactive[Kind] = reactive(Kind.REPLY, init=False)
     """Whether Ctrl+S sends a reply to the customer or saves an internal note."""

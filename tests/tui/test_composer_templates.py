@@ -25,6 +25,7 @@ def settings_for(tmp_path: Path, **raw: object) -> Settings:
     base: dict[str, object] = {
         "shop": {"name": "The Tea Shop"},
         "templates": {"team": str(tmp_path / "team"), "personal": str(tmp_path / "me")},
+        "composer": {"undo_seconds": 0},
     }
     base.update(raw)
     return Settings(agent=DEMO_AGENT, raw=base)
@@ -181,3 +182,29 @@ async def test_keystrokes_from_inbox_to_queued_order_not_arrived_reply(
         print(f"keystrokes from the inbox to a queued reply: {len(keys)} ({' '.join(keys)}) "
               f"plus {len(typed)} characters typed into the placeholder")
         assert len(keys) <= 8
+
+
+def out_messages(desk: Desk, conversation_id: int) -> list[Message]:
+    with desk.store.session() as session:
+        return list(session.exec(select(Message).where(Message.conversation_id == conversation_id,
+                                                       Message.direction == Direction.OUT)))
+
+
+async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
+    demo_desk: Desk, no_user_config: None, tmp_path: Path
+) -> None:
+    app = make_app(demo_desk, settings_for(tmp_path, composer={"undo_seconds": 0.6}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, area = await replying(pilot, 1)
+        await pilot.press(*"Sorry, on its way", "ctrl+s")
+        assert area.text == "" and out_messages(demo_desk, 1) == []
+        await pilot.press("ctrl+z")  # inside the window: back in the composer, unsent
+        assert area.text == "Sorry, on its way" and screen.composer.conversation.id == 1  # type: ignore[union-attr]
+        await pilot.pause(0.8)
+        assert out_messages(demo_desk, 1) == []
+        await pilot.press(*" today", "ctrl+s")
+        await until(pilot, lambda: len(out_messages(demo_desk, 1)) == 1)
+        assert out_messages(demo_desk, 1)[0].text == "Sorry, on its way today"
+        await pilot.press(*"sent on quit", "ctrl+s")
+    # Quitting inside the window sends it rather than losing it.
+    assert [m.text for m in out_messages(demo_desk, 1)][-1] == "sent on quit"
