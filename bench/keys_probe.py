@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 from textual import events
-if os.environ.get("BENCH_SB"): import runpy; runpy.run_path(os.environ["BENCH_SB"], run_name="sb")
 
 from agentdesk.app import make_app
 from agentdesk.config import load_settings

@@ -96,6 +96,8 @@ class CustomerPane(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.detail: ConversationDetail | None = None
+        self._message_widgets: list[Static] = []
+        """The thread's message widgets, in order (kept in step here, not read back from the DOM)."""
         self.presence = ""
         """Who else views or replies to the shown conversation ("bo replying"), or ""."""
 
@@ -112,14 +114,31 @@ class CustomerPane(VerticalScroll, can_focus=True):
         self.query_one("#customer-info", Static).update(customer_content(detail))
         self.query_one("#history", Static).update(history_content(detail))
         self._update_title()
-        thread = self.query_one("#thread", Vertical)
-        with self.app.batch_update():
-            thread.remove_children()
-            thread.mount_all(
-                Static(message_content(m), classes=f"message -{m.direction}") for m in detail.messages
-            )
+        self._show_thread(detail)
         if not same:
             self.call_after_refresh(self.scroll_end, animate=False)
+
+    def _show_thread(self, detail: ConversationDetail) -> None:
+        """One Static per message, reused from the last conversation shown.
+
+        Mounting and removing widgets is what costs when j/k/Enter move through the
+        inbox (styles, layout, messages for each node); updating the ones already
+        mounted keeps opening a conversation within a frame or two.
+        """
+        thread = self.query_one("#thread", Vertical)
+        shown = self._message_widgets
+        count = len(detail.messages)
+        with self.app.batch_update():
+            for widget, message in zip(shown, detail.messages):
+                widget.update(message_content(message))
+                widget.set_classes(f"message -{message.direction}")
+            if len(shown) > count:
+                thread.remove_children(shown[count:])
+                del shown[count:]
+            elif count > len(shown):
+                added = [Static(message_content(m), classes=f"message -{m.direction}") for m in detail.messages[len(shown):]]
+                thread.mount_all(added)
+                shown.extend(added)
 
     def _update_title(self) -> None:
         detail = self.detail
@@ -145,3 +164,4 @@ class CustomerPane(VerticalScroll, can_focus=True):
         self.query_one("#history", Static).update("")
         self.query_one("#thread-title", Static).update("")
         self.query_one("#thread", Vertical).remove_children()
+        self._message_widgets = []
