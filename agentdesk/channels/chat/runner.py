@@ -247,8 +247,10 @@ class ChatAccounts:
                     while not self.stop.is_set():
                         try:
                             stored, dup, _ = fetch_and_store(self.store, adapter, self.wait)
-                        except PositionMoved:
-                            continue  # someone else stored that batch: fetch again from theirs
+                        except PositionMoved:  # someone else stored that batch
+                            if not lease.acquire(self.store, name, self.holder):
+                                break
+                            continue  # fetch again from the position they saved
                         if stored or dup:
                             self._report(report_of(account.name, stored, dup))
                         backoff = self.options.backoff_start
