@@ -83,7 +83,8 @@ def source_of(account: str, folder: str, uidvalidity: int, uid: int) -> str:
     return f"imap:{account}/{folder}:{uidvalidity}:{uid}"
 
 
-def _state(store: Store, account: str, folder: str) -> tuple[int | None, int]:
+def sync_position(store: Store, account: str, folder: str) -> tuple[int | None, int]:
+    """The stored (UIDVALIDITY, last UID) of a folder; (None, 0) before its first sync."""
     with store.session() as session:
         state = session.exec(
             select(MailSyncState).where(MailSyncState.account == account, MailSyncState.folder == folder)
@@ -133,11 +134,11 @@ def sync_folder(
     info = client.select_folder(folder, readonly=True)
     uidvalidity = int(info[b"UIDVALIDITY"])
     uidnext = int(info.get(b"UIDNEXT", 0) or 0)
-    known_validity, last_uid = _state(store, account.name, folder)
+    known_validity, last_uid = sync_position(store, account.name, folder)
     rescanned = known_validity is not None and known_validity != uidvalidity
     if known_validity != uidvalidity:
         last_uid = 0
-    if uidnext and uidnext <= last_uid + 1 and not rescanned:
+    if uidnext and uidnext <= last_uid + 1 and known_validity == uidvalidity:
         return FolderReport(account.name, folder)  # nothing new: not a single FETCH
     uids = [uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid]
     if not uids:

@@ -25,7 +25,7 @@ from sqlmodel import col, func, select
 
 from agentdesk.channels import lease
 from agentdesk.channels.accounts import Account, load_accounts
-from agentdesk.channels.imap import FolderReport, Progress, _close, connect, sync_folder
+from agentdesk.channels.imap import FolderReport, Progress, _close, connect, sync_folder, sync_position
 from agentdesk.channels.outbox import deliver
 from agentdesk.channels.smtp import EmailSender
 from agentdesk.config import Settings
@@ -118,10 +118,22 @@ def recover_interrupted(store: Store) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def send_again(store: Store, outbox_id: int) -> bool:
+    """Put a failed reply back in the queue (the agent's "send again"); False if not failed."""
+    with store.session() as session:
+        result = session.execute(
+            update(OutboxItem)
+            .where(col(OutboxItem.id) == outbox_id, col(OutboxItem.status) == OutboxStatus.FAILED)
+            .values(status=OutboxStatus.QUEUED, attempts=0)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def send_outbox(store: Store, accounts: list[Account], holder: str, *, keep_lease: bool = False) -> tuple[int, int]:
     """Send queued email replies under the outbox lease.
 
-    Returns (sent now, replies waiting with an error: failed, or queued for a retry).
+    Returns (sent now, replies queued for a retry after an error). Replies that
+    failed for good wait for the agent (`send_again`) and are not counted.
     """
     fresh = not lease.holds(store, OUTBOX_LEASE, holder)
     if not lease.acquire(store, OUTBOX_LEASE, holder):
@@ -144,7 +156,7 @@ def _failing(store: Store) -> int:
                 .select_from(OutboxItem)
                 .where(
                     OutboxItem.channel == "email",
-                    col(OutboxItem.status).in_([OutboxStatus.QUEUED, OutboxStatus.FAILED]),
+                    col(OutboxItem.status) == OutboxStatus.QUEUED,
                     col(OutboxItem.last_error).is_not(None),
                 )
             ).one()
@@ -218,12 +230,20 @@ def run_poller(
     for thread in threads:
         thread.start()
     chats.start()
+    wait = options.send_interval
+    next_email = 0.0
     try:
         while not stop_event.is_set():
-            try:
-                send_outbox(store, accounts, holder, keep_lease=True)
-            except Exception as error:  # the store was busy or gone: try again later
-                log.warning("sending the outbox failed: %s", error)
+            if time.monotonic() >= next_email:
+                try:
+                    sent, failing = send_outbox(store, accounts, holder, keep_lease=True)
+                except Exception as error:  # the store was busy or gone: try again later
+                    log.warning("sending the outbox failed: %s", error)
+                    sent, failing = 0, 1
+                # Back off while email replies keep failing (an SMTP outage), so the few
+                # attempts each reply gets are spread over minutes instead of seconds.
+                wait = min(wait * 2, options.backoff_max * 5) if failing and not sent else options.send_interval
+                next_email = time.monotonic() + wait
             try:
                 chats.send()
             except Exception as error:
@@ -295,12 +315,21 @@ def _wait_for_mail(
             if not lease.acquire(store, name, holder):
                 return
         return
-    client.select_folder(account.imap.folders[0], readonly=True)
+    folder = account.imap.folders[0]
+    info = client.select_folder(folder, readonly=True)
+    # Mail that arrived between the sync and this SELECT would never show up in IDLE.
+    validity, last_uid = sync_position(store, account.name, folder)
+    if validity != int(info[b"UIDVALIDITY"]) or int(info.get(b"UIDNEXT", 0) or 0) > last_uid + 1:
+        return
     client.idle()
     try:
         renew_at = time.monotonic() + 20
         while not stop.is_set() and time.monotonic() < deadline:
+            started = time.monotonic()
             responses = client.idle_check(timeout=options.idle_timeout)
+            if not responses and time.monotonic() - started < options.idle_timeout / 2:
+                # imapclient swallows EOF: readable at once yet nothing read means closed.
+                raise ConnectionError("the server closed the connection")
             if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
                 return
             if any(r == (b"BYE",) or (r and r[0] == b"BYE") for r in responses):

@@ -70,7 +70,7 @@ def sync(
     for account in report.accounts:
         err.print(_line(account), markup=False)
     if not no_send:
-        err.print(f"outbox: {report.sent} sent, {report.send_failures} waiting with an error", markup=False)
+        err.print(f"outbox: {report.sent} sent, {report.send_failures} to retry after an error", markup=False)
     if report.errors:
         raise typer.Exit(1)
 

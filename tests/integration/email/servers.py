@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,7 @@ class Dovecot:
     imaps_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     _users: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _base_dir: Path | None = None
 
     @property
     def config(self) -> Path:
@@ -82,9 +84,17 @@ class Dovecot:
     def log(self) -> Path:
         return self.root / "dovecot.log"
 
+    @property
+    def base_dir(self) -> Path:
+        """Dovecot's socket dir: short (unix socket paths stop at 108 bytes), under /tmp."""
+        if self._base_dir is None:
+            self._base_dir = Path(tempfile.mkdtemp(prefix="adk-dovecot-"))
+            self._base_dir.chmod(0o755)
+        return self._base_dir
+
     def write_config(self) -> None:
         root = self.root
-        for sub in ("run", "state", "home"):
+        for sub in ("state", "home"):
             (root / sub).mkdir(exist_ok=True)
         users = "".join(f"u{i}@{DOMAIN}:{{PLAIN}}{PASSWORD}::::::\n" for i in range(1, USERS + 1))
         (root / "users").write_text(users)
@@ -107,7 +117,7 @@ class Dovecot:
         self.config.write_text(
             f"""
 instance_name = agentdesk-test-{self.imap_port}
-base_dir = {root}/run
+base_dir = {self.base_dir}/run
 state_dir = {root}/state
 log_path = {self.log}
 info_log_path = {self.log}
@@ -214,6 +224,13 @@ protocol imap {{
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+
+    def remove(self) -> None:
+        """Stop, and delete the socket dir outside the test's temp dir."""
+        self.stop()
+        if self._base_dir is not None:
+            shutil.rmtree(self._base_dir, ignore_errors=True)
+            self._base_dir = None
 
     def user(self) -> str:
         """A mailbox no other test uses."""

@@ -63,7 +63,7 @@ def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(tmp_path: Path,
             thread.join(timeout=30)
         assert not thread.is_alive()
     finally:
-        server.stop()
+        server.remove()
 
 
 def test_lease_one_holder_at_a_time_and_dead_holders_lose_it(store: Store) -> None:
