@@ -188,7 +188,7 @@ class MainScreen(TriageActions, Screen[None]):
         if kind is Kind.REPLY and not force and base is not None:
             collision = check_collision(self.desk, conversation_id, base)
             if collision is not None:
-                self.app.call_from_thread(self._collided, collision, text, kind)
+                self.app.call_from_thread(self._collided, collision, text, kind, True)
                 return
         compose.queue(self.desk, conversation_id, text, kind)
         self._compose_base.pop(conversation_id, None)
@@ -333,7 +333,7 @@ class MainScreen(TriageActions, Screen[None]):
         if (problem := self.composer.send_problem()) is not None:
             self.notify(problem, title="Not sent", severity="warning", markup=False)
             return
-        self.composer.hold_send(conversation.id, text, self.composer.kind)  # undo window first
+        self.check_then_hold(conversation.id, text, self.composer.kind)
 
     # -- the team: live refresh, presence, collisions, assignment (agentdesk.widgets.team_link)
 
@@ -352,20 +352,49 @@ class MainScreen(TriageActions, Screen[None]):
         detail = self.customer.detail
         self.customer.set_presence(header_label(message.others.get(detail.row.id, [])) if detail else "")
 
-    def _collided(self, collision: Collision, text: str, kind: Kind) -> None:
-        """The send stopped: show what changed; send anyway, edit or discard."""
+    @work(thread=True, group="send", exit_on_error=False)
+    def check_then_hold(self, conversation_id: int, text: str, kind: Kind) -> None:
+        """Ctrl+S: stop at once if something crossed the reply, else start the undo window.
+
+        send_text checks again when the window ends: the customer may write meanwhile.
+        """
+        base = self._compose_base.get(conversation_id)
+        if kind is Kind.REPLY and base is not None:
+            collision = check_collision(self.desk, conversation_id, base)
+            if collision is not None:
+                self.app.call_from_thread(self._collided, collision, text, kind, False)
+                return
+        self.app.call_from_thread(self.composer.hold_send, conversation_id, text, kind)
+
+    def _collided(self, collision: Collision, text: str, kind: Kind, held: bool) -> None:
+        """The send stopped: show what changed; send anyway, edit or discard.
+
+        `held`: the reply had left the composer (its undo window ended); else the text is
+        still in the composer.
+        """
         cid = collision.conversation_id
         newest = max(a.id for a in collision.customer_messages + collision.other_replies + collision.other_notes)
+        on_it = self.composer.conversation is not None and self.composer.conversation.id == cid
 
         def chosen(choice: Choice | None) -> None:
             if choice is Choice.SEND:
-                self.send_text(cid, text, kind, force=True)
+                self._compose_base[cid] = newest  # seen: only what comes after stops it again
+                if held:
+                    self.send_text(cid, text, kind)
+                else:
+                    self.composer.hold_send(cid, text, kind)
             elif choice is Choice.DISCARD:
                 self._compose_base.pop(cid, None)
-                self.composer.sent(cid, kind)
+                if not held and on_it:
+                    self.composer.sent(cid, kind)
                 self.store_action(cid, drafts.discard, "Draft discarded")
             else:  # edit: what arrived is now on screen, so it no longer stops the send
                 self._compose_base[cid] = newest
+                if held and on_it and not self.composer.text.strip():
+                    self.composer.kind = kind
+                    self.composer.text_area.load_text(text)
+                elif held:
+                    self.keep_draft(cid, text, kind.value)  # comes back when #cid is opened
                 self.action_reload()
                 self.composer.text_area.focus()
 
