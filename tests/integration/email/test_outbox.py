@@ -109,3 +109,29 @@ def test_a_reply_left_sending_by_a_crash_is_not_sent_again_silently(
     with store.session() as session:
         item = session.exec(select(OutboxItem)).one()
         assert item.status == OutboxStatus.FAILED and item.last_error == INTERRUPTED
+
+
+def test_a_copy_of_the_reply_is_saved_in_the_sent_folder_and_inbox_flags_stay(
+    dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
+) -> None:
+    client = dovecot.client(mailbox)
+    client.create_folder("Sent")
+    client.logout()
+    dovecot.append(mailbox, mail("Help", message_id="<c1@customer.test>"))
+    settings = settings_for(smtp_port=smtp.port, extra_imap='sent_folder = "Sent"')
+    poll_once(store, settings)
+    with store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    compose.queue(_desk(store), conv_id, "Sent with a copy.")
+    assert poll_once(store, settings).sent == 1
+    client = dovecot.client(mailbox)
+    try:
+        client.select_folder("Sent", readonly=True)
+        [uid] = client.search()
+        copy = client.fetch([uid], ["BODY.PEEK[]"])[uid][b"BODY[]"]
+        assert smtp.sink.messages()[0]["Message-ID"].encode() in copy
+        client.select_folder("INBOX", readonly=True)
+        flags = client.get_flags(client.search())
+        assert all(b"\\Seen" not in f for f in flags.values())  # sync never marks mail read
+    finally:
+        client.logout()
