@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from agentdesk.channels.mime import ParsedMail
-from agentdesk.store.models import Conversation, Message
+from agentdesk.store.models import Conversation, Event, Message
 
 _TOKEN = re.compile(r"\[#(\d{1,12})\]")
 
@@ -25,6 +25,21 @@ class ThreadMatch:
 
     conversation: Conversation | None
     reason: str
+
+
+def join_reasons(session: Session, conversation_id: int) -> dict[int, str]:
+    """Why each inbound mail of a conversation joined it (message id -> reason), for the
+    thread view; read back from the `email-in` events that `store_mail` writes."""
+    reasons: dict[int, str] = {}
+    events = session.exec(
+        select(Event.detail).where(Event.conversation_id == conversation_id, Event.action == "email-in")
+    ).all()
+    for detail in events:
+        head, _, reason = detail.partition(": ")
+        parts = head.split(" ", 2)
+        if len(parts) >= 2 and parts[0] == "message" and parts[1].isdigit():
+            reasons[int(parts[1])] = reason
+    return reasons
 
 
 def match_thread(session: Session, account: str, mail: ParsedMail) -> ThreadMatch:

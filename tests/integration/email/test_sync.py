@@ -9,6 +9,7 @@ import time
 from sqlmodel import col, func, select
 
 from agentdesk.channels.poller import poll_once
+from agentdesk.channels.threading import join_reasons
 from agentdesk.store import Store
 from agentdesk.store.models import Attachment, Conversation, Customer, MailSyncState, Message
 from tests.integration.email.conftest import mail
@@ -130,6 +131,8 @@ def test_a_reply_by_references_joins_the_conversation_and_reopens_it(
         assert len(convs) == 2
         assert convs[0].status == "open" and convs[0].message_count == 3
         assert convs[1].subject == "Fresh question"
+        reasons = join_reasons(session, convs[0].id)
+        assert sorted(reasons.values()) == ["References <r1@customer.test>", "new conversation", "subject token [#%d]" % convs[0].id]
 
 
 def test_automatic_mail_is_marked_and_does_not_reopen(
