@@ -194,6 +194,23 @@ def write_demo(
     with _fts_filled_after(engine):
         _write_conversations(engine, rng, now, size, extra_per, customers, points, chat_capable,
                              agent_ids, n_customers, progress)
+    _advance_sequences(engine)
+
+
+def _advance_sequences(engine: Engine) -> None:
+    """PostgreSQL: move each id sequence past the ids written explicitly above.
+
+    SQLite picks max(id) + 1 by itself; PostgreSQL's serial sequences do not see ids
+    given in an INSERT, so the next normal insert would reuse id 1.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as db:
+        for table in ("agent", "customer", "contactpoint", "conversation", "message", "outboxitem"):
+            db.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+            ))
 
 
 def _write_conversations(
