@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import SuspendNotSupported
 from textual.binding import Binding
 from textual.message import Message
@@ -38,6 +38,16 @@ from agentdesk.templates import Coverage, Part, Template, TemplateSet, coverage,
 from agentdesk.templates.insert import first_in, next_span, shortcut_before, stack
 from agentdesk.templates.render import RenderError
 from agentdesk.templates.settings import TemplateSettings, template_settings
+
+
+#: What Alt+digit arrives as in real terminals: most (and tmux, and ssh) send ESC+digit,
+#: which Textual reads as the character macOS types for Option+digit (ESC 1 is "¡").
+#: The text area would type those, so `on_key` takes them first. Alt+3 ("£") is left
+#: out so a price can be typed; remap a slot with `[keys] template.slot3 = "f3"`.
+TERMINAL_ALT_DIGITS = {
+    "inverted_exclamation_mark": 1, "trade_mark_sign": 2, "cent_sign": 4, "infinity": 5,
+    "section_sign": 6, "pilcrow_sign": 7, "bullet": 8, "ª": 9,
+}
 
 
 class ReplyArea(TextArea):
@@ -115,6 +125,13 @@ class ReplyArea(TextArea):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "templates":
             self.notify(f"Templates not loaded: {event.worker.error}", severity="error", markup=False)
+
+    def on_key(self, event: events.Key) -> None:
+        slot = TERMINAL_ALT_DIGITS.get(event.key)
+        if slot is not None:
+            event.prevent_default()  # before TextArea types the character
+            event.stop()
+            self.action_quick_slot(slot)
 
     # -- what the composer asks ----------------------------------------------------------
 
