@@ -15,9 +15,12 @@ import email.header
 import email.parser
 import email.utils
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message as EmailMessage
+
+from inscriptis import get_text
 
 from agentdesk.channels.automatic import automatic_kind
 from agentdesk.text import clean, one_line, safe_filename
@@ -265,13 +268,10 @@ def _block_text(block: object) -> str:
 
 def html_to_text(html: str) -> str:
     """Readable text for an HTML-only mail (inscriptis keeps lists and tables legible)."""
+    html = html[:MAX_TEXT]
     try:
-        from inscriptis import get_text
-
         return get_text(html)
-    except Exception:
-        import re
-
+    except Exception:  # inscriptis (lxml) gave up on this markup: strip the tags instead
         return re.sub(r"<[^>]*>", " ", html)
 
 
