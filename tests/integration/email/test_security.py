@@ -121,3 +121,18 @@ def test_password_from_command_and_env(tmp_path: Path, monkeypatch: pytest.Monke
     assert caught.value.key == "accounts[0].smtp.password_env"
     monkeypatch.setenv("SHOP_SMTP_PW", "pw")
     assert account.smtp.password() == "pw"
+
+
+def test_sync_cli_reports_a_config_error_with_key_and_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "bad.toml"
+    path.write_text(ACCOUNT.format(host="mail.shop.test", security="plain", extra=""))
+    done = subprocess.run(
+        [sys.executable, "-c", "from agentdesk.cli import main; main()", "--db", str(tmp_path / "s.db"),
+         "--config", str(path), "sync", "--once"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 2
+    assert "accounts[0].imap.security" in done.stderr and str(path) in done.stderr
