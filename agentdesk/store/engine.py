@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -47,10 +49,54 @@ def make_engine(url: str) -> Engine:
 
 def alembic_config(engine: Engine) -> Config:
     """Alembic's config pointed at our migrations, using `engine`."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
+
+
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
+
+
+def script_heads() -> set[str] | None:
+    """The migration heads, read from the revision files' plain `revision = "…"` lines.
+
+    None when a file does not say its revision that way (Alembic then decides): the
+    fast path below must never think a store is current when it is not.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        parents.update(_QUOTED.findall(down.group(1)))
+    return revisions - parents
+
+
+def at_heads(engine: Engine) -> bool:
+    """True when the store already has every migration, checked without importing Alembic.
+
+    Start-up runs this on every open; Alembic's own check costs ~150 ms of imports and
+    script loading, this one a query and a glance at a few small files.
+    """
+    heads = script_heads()
+    if not heads:
+        return False
+    try:
+        with engine.connect() as conn:
+            current = {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+    except Exception:  # no table yet (a new store), or no database: let Alembic handle it
+        return False
+    return current == heads
 
 
 class Store:
@@ -59,7 +105,9 @@ class Store:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url)
-        if migrate:
+        if migrate and not at_heads(self.engine):
+            from alembic import command  # ~100 ms of imports: only when there is work
+
             # "heads": each feature adds its own migration branch off 0001 (merged later).
             command.upgrade(alembic_config(self.engine), "heads")
 
