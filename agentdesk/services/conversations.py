@@ -49,6 +49,12 @@ def record(session: Session, actor: str, action: str, conversation_id: int | Non
     session.add(Event(at=utcnow(), actor=actor, action=action, conversation_id=conversation_id, detail=detail))
 
 
+def _tags(session: Session, conversation_id: int) -> tuple[str, ...]:
+    from agentdesk.services.tags import tags_of  # tags imports this module
+
+    return tags_of(session, [conversation_id])[conversation_id]
+
+
 def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
     """The conversation, its customer with every address and past conversation, and its thread."""
     with desk.store.session() as session:
@@ -81,7 +87,7 @@ def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
             )
         }
         return ConversationDetail(
-            row=row_of(conv, customer.name, assignee, addresses),
+            row=row_of(conv, customer.name, assignee, addresses, _tags(session, conversation_id)),
             customer=CustomerView(
                 id=customer.id,
                 name=customer.name,

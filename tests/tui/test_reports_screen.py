@@ -111,3 +111,15 @@ async def test_period_keys_and_a_custom_period(shop: tuple[Host, dict[str, int]]
         assert screen.report.period == custom
         await pilot.press("escape", "escape")  # close the field, then leave the screen
         await until(pilot, lambda: not isinstance(app.screen, ReportsScreen))
+
+
+async def test_r_in_the_console_opens_reports(console) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.helpers import loaded
+
+    async with console.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("R")
+        screen = await ready(pilot)
+        assert screen.report is not None and screen.report.headline.conversations > 0
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(console.screen, ReportsScreen))
