@@ -11,7 +11,6 @@ messages load in ~25 s instead of ~110 s.
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from sqlalchemy.engine import Engine
 from agentdesk.clock import utcnow
 from agentdesk.services.sla import DEFAULT_TARGETS
 from agentdesk.store import Store
+from agentdesk.store.fts import FTS_SQLITE
 from agentdesk.store.models import (
     NO_DUE,
     Agent,
@@ -125,9 +125,6 @@ def _fill(text: str, first: str, order: int) -> str:
 
 #: The insert trigger that keeps message_fts in step (migration 0001), by name and SQL.
 _FTS_INSERT_TRIGGER = "message_fts_ai"
-_FTS_SQLITE: list[str] = importlib.import_module(
-    "agentdesk.store.migrations.versions.0001_initial_schema"
-).FTS_SQLITE
 
 
 @contextmanager
@@ -140,7 +137,7 @@ def _fts_filled_after(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite":
         yield
         return
-    create = next(s for s in _FTS_SQLITE if _FTS_INSERT_TRIGGER in s)
+    create = next(s for s in FTS_SQLITE if _FTS_INSERT_TRIGGER in s)
     with engine.begin() as db:
         db.execute(text(f"DROP TRIGGER IF EXISTS {_FTS_INSERT_TRIGGER}"))
     try:

@@ -13,7 +13,6 @@ Results come back as the inbox's ConversationRow, so the inbox pane shows them a
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
@@ -30,6 +29,7 @@ from agentdesk.services.inbox import PAGE_SIZE, contact_points, row_of
 from agentdesk.services.tags import tags_of
 from agentdesk.services.query import Filter, Query, QueryError, Term, fts5_expression, parse
 from agentdesk.services.views import ConversationRow
+from agentdesk.store.fts import PG_TSVECTOR
 from agentdesk.store.models import Agent, Conversation, Customer, Status
 
 #: How many of the newest matching messages are ranked (see the module docstring).
@@ -39,9 +39,7 @@ COUNT_CAP = 1_000
 #: bm25 column weights: subject, text, author.
 BM25_WEIGHTS = (5.0, 1.0, 3.0)
 
-_PG_TSVECTOR: str = importlib.import_module(
-    "agentdesk.store.migrations.versions.0001_initial_schema"
-).PG_TSVECTOR
+_PG_TSVECTOR: str = PG_TSVECTOR
 
 
 def _pg_vector(alias: str) -> str:

@@ -11,39 +11,13 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from agentdesk.store.fts import FTS_SQLITE, PG_TSVECTOR  # the SQL lives there, Alembic-free
+
 
 revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
-
-
-FTS_SQLITE = [
-    """CREATE VIRTUAL TABLE message_fts USING fts5(
-        subject, text, author, content='message', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER message_fts_ai AFTER INSERT ON message BEGIN
-        INSERT INTO message_fts(rowid, subject, text, author)
-        VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
-    END""",
-    """CREATE TRIGGER message_fts_ad AFTER DELETE ON message BEGIN
-        INSERT INTO message_fts(message_fts, rowid, subject, text, author)
-        VALUES ('delete', old.id, old.subject, old.text, old.author || ' ' || old.author_address);
-    END""",
-    """CREATE TRIGGER message_fts_au AFTER UPDATE OF subject, text, author, author_address
-        ON message BEGIN
-        INSERT INTO message_fts(message_fts, rowid, subject, text, author)
-        VALUES ('delete', old.id, old.subject, old.text, old.author || ' ' || old.author_address);
-        INSERT INTO message_fts(rowid, subject, text, author)
-        VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
-    END""",
-]
-
-#: The tsvector PostgreSQL searches; agentdesk.store.search uses the same expression.
-PG_TSVECTOR = (
-    "to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(text, '') || ' ' || "
-    "coalesce(author, '') || ' ' || coalesce(author_address, ''))"
-)
 
 
 def _create_search() -> None:
