@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
@@ -93,6 +91,9 @@ def check_permissions(db_url: str, settings: Settings, team_folder: Path | None)
 
 def check_schema(store: Store) -> list[Finding]:
     """Whether the store's migrations match this agentdesk's."""
+    from alembic.runtime.migration import MigrationContext  # imported here: every command loads this module
+    from alembic.script import ScriptDirectory
+
     heads = set(ScriptDirectory.from_config(alembic_config(store.engine)).get_heads())
     with store.engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
@@ -112,6 +113,8 @@ def check_schema(store: Store) -> list[Finding]:
 
 
 def _all_revisions(store: Store) -> list[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(store.engine))
     return [rev.revision for rev in script.walk_revisions()]
 
