@@ -207,3 +207,18 @@ async def test_a_customer_message_during_the_undo_window_stops_the_send(ada: Des
         assert "On its way" not in _outbox_texts(ada, cid)
         await pilot.press("e")  # edit: the reply comes back into the composer
         await until(pilot, lambda: screen.composer.text == "On its way")
+
+
+async def test_two_consoles_see_each_other(demo_path: Path, ada: Desk, bo: Desk) -> None:
+    """Two real apps on one store file: a change and presence in one show in the other."""
+    first, second = make_app(ada, _settings(ada)), make_app(bo, _settings(bo))
+    async with first.run_test(size=(120, 40)) as pa, second.run_test(size=(120, 40)) as pb:
+        screen_a, screen_b = await loaded(pa), await loaded(pb)
+        cid = screen_a.inbox_list.current.id  # type: ignore[union-attr]
+        assert screen_b.inbox_list.current.id == cid  # type: ignore[union-attr]
+        await pb.press("r")  # bo starts replying
+        await until(pa, lambda: screen_a.inbox_list.presence.get(cid) == "bo✎", LIVE)
+        await until(pb, lambda: screen_b.inbox_list.presence.get(cid) == "ada", LIVE)
+        await pa.press("a")  # ada assigns it to herself
+        await until(pb, lambda: screen_b.customer.detail is not None
+                    and screen_b.customer.detail.row.assignee == "ada", LIVE)
