@@ -31,6 +31,9 @@ class Dialect:
     """The few SQL spellings that differ between SQLite and PostgreSQL."""
 
     name: str
+    scan_conversations: bool = False
+    """Read the conversation table whole instead of through `ix_conversation_created_at`:
+    on SQLite a scan is ~3x cheaper once the period holds more than a tenth of it."""
 
     def epoch(self, column: str) -> str:
         """Seconds since 1970 of a timestamp column (NULL stays NULL)."""
@@ -68,7 +71,7 @@ def _cohort(d: Dialect) -> str:
     return f"""
     SELECT c.id, c.channel, c.assignee_id, c.status, c.created_at, c.first_response_at,
            c.closed_at
-    FROM conversation c
+    FROM conversation c{" NOT INDEXED" if d.scan_conversations and d.name == "sqlite" else ""}
     WHERE c.created_at >= :since AND c.created_at < :until AND c.automatic = {d.false}
       AND c.id NOT IN (SELECT ct.conversation_id FROM conversationtag ct
                        JOIN tag t ON t.id = ct.tag_id WHERE lower(t.name) IN ({spam}))
@@ -178,6 +181,20 @@ class Fact(NamedTuple):
     fcr: int
     """1 when closed after exactly one reply and not reopened within FCR_WINDOW."""
     replies: int
+
+
+def dialect_for(conn: Connection, since: datetime, until: datetime) -> Dialect:
+    """The dialect, with a scan of the conversation table when the period is a big share
+    of it (two cheap index-only lookups decide; SQLite has no statistics to do it)."""
+    name = conn.dialect.name
+    if name != "sqlite":
+        return Dialect(name)
+    params, binds = _params(since, until)
+    inside = conn.execute(text(
+        "SELECT count(*) FROM conversation WHERE created_at >= :since AND created_at < :until"
+    ).bindparams(*binds), params).scalar_one()
+    total = conn.execute(text("SELECT max(id) FROM conversation")).scalar_one() or 0
+    return Dialect(name, scan_conversations=inside * 10 > total)
 
 
 def _params(since: datetime, until: datetime, **extra: Any) -> tuple[dict[str, Any], list[Any]]:

@@ -340,8 +340,9 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
     started = time.perf_counter()
     now = now or utcnow()
     engine = desk.store.engine
-    d = q.Dialect(engine.dialect.name)
     before = period.previous()
+    with engine.connect() as conn:
+        d = q.dialect_for(conn, before.since, period.until)
     targets = ({name: t.total_seconds() for name, t in DEFAULT_TARGETS.items()},
                target_seconds(""))
 
