@@ -15,7 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from enum import StrEnum
 from typing import Any
 
@@ -80,8 +81,6 @@ class Period:
     @classmethod
     def of_dates(cls, first: date, last: date) -> Period:
         """Whole UTC days from `first` to `last`, both included."""
-        from datetime import UTC, time as dtime
-
         return cls(
             datetime.combine(first, dtime(), UTC),
             datetime.combine(last + timedelta(days=1), dtime(), UTC),
