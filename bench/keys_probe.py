@@ -84,7 +84,7 @@ class Probe:
             return
         self.samples[pending.kind].append((time.perf_counter() - pending.started) * 1000)
         self.pending = None
-        self.app.set_timer(self.rng.uniform(0.010, 0.120), self.next_step)
+        self.app.set_timer(self.rng.uniform(0.010, float(os.environ.get("BENCH_GAP_MAX", "0.120"))), self.next_step)
 
     def press(self, key: str, kind: str, done: Callable[[], bool]) -> None:
         self.pending = Pending(kind, time.perf_counter(), done)
