@@ -128,7 +128,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _str(table: dict[str, Any], key: str, where: str, file: Path | None, *, required: bool = False) -> str | None:
+def _str(
+    table: dict[str, Any], key: str, where: str, file: Path | None, *, required: bool = False
+) -> str | None:
     value = table.get(key)
     if value is None:
         if required:
@@ -147,15 +149,21 @@ def _server(kind: str, table: Any, where: str, file: Path | None, base: Path) ->
         known |= {"folders", "sent_folder"}
     for key in table:
         if key not in known:
-            raise ConfigError(f"{where}.{key}", file, f"unknown key (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{where}.{key}", file, f"unknown key (known: {', '.join(sorted(known))})"
+            )
     host = _str(table, "host", where, file, required=True)
     assert host is not None
     security = _str(table, "security", where, file) or "tls"
     if security not in SECURITY:
-        raise ConfigError(f"{where}.security", file, f"expected one of {', '.join(SECURITY)}, got {security!r}")
+        raise ConfigError(
+            f"{where}.security", file, f"expected one of {', '.join(SECURITY)}, got {security!r}"
+        )
     if security == "plain" and not _is_loopback(host):
         raise ConfigError(
-            f"{where}.security", file, f"plain (unencrypted) is only allowed to a loopback host, not {host!r}"
+            f"{where}.security",
+            file,
+            f"plain (unencrypted) is only allowed to a loopback host, not {host!r}",
         )
     port = table.get("port", DEFAULT_PORTS[(kind, security)])
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
@@ -163,7 +171,9 @@ def _server(kind: str, table: Any, where: str, file: Path | None, base: Path) ->
     command = _str(table, "password_command", where, file)
     env = _str(table, "password_env", where, file)
     if command and env:
-        raise ConfigError(f"{where}.password_command", file, "give password_command or password_env, not both")
+        raise ConfigError(
+            f"{where}.password_command", file, "give password_command or password_env, not both"
+        )
     if "password" in table:
         raise ConfigError(f"{where}.password", file, "passwords never go in the file")
     ca = _str(table, "ca_file", where, file)
@@ -176,7 +186,9 @@ def _server(kind: str, table: Any, where: str, file: Path | None, base: Path) ->
     if "folders" in table:
         raw = table["folders"]
         if not isinstance(raw, list) or not raw or not all(isinstance(f, str) and f for f in raw):
-            raise ConfigError(f"{where}.folders", file, f"expected a list of folder names, got {raw!r}")
+            raise ConfigError(
+                f"{where}.folders", file, f"expected a list of folder names, got {raw!r}"
+            )
         folders = tuple(raw)
     return ServerSettings(
         kind=kind,
@@ -226,7 +238,9 @@ def load_accounts(settings: Settings) -> list[Account]:
                 address=address.strip(),
                 display_name=_str(table, "display_name", where, file) or "",
                 imap=_server("imap", table["imap"], f"{where}.imap", file, base),
-                smtp=_server("smtp", table["smtp"], f"{where}.smtp", file, base) if "smtp" in table else None,
+                smtp=_server("smtp", table["smtp"], f"{where}.smtp", file, base)
+                if "smtp" in table
+                else None,
                 batch_size=batch,
             )
         )

@@ -60,7 +60,9 @@ def automatic_kind(msg: EmailMessage, from_address: str) -> str | None:
         return AUTO_REPLY if auto_submitted.startswith("auto-replied") else BULK
     if any(_get(msg, h) for h in ("X-Autoreply", "X-Autorespond", "X-Autoresponder")):
         return AUTO_REPLY
-    if _get(msg, "X-Auto-Response-Suppress") in ("all", "oof") and subject.startswith(_AUTO_SUBJECTS):
+    if _get(msg, "X-Auto-Response-Suppress") in ("all", "oof") and subject.startswith(
+        _AUTO_SUBJECTS
+    ):
         return AUTO_REPLY
     precedence = _get(msg, "Precedence")
     if precedence in ("auto_reply", "auto-reply"):
@@ -70,7 +72,9 @@ def automatic_kind(msg: EmailMessage, from_address: str) -> str | None:
     if _get(msg, "List-Id") or _get(msg, "List-Unsubscribe"):
         return BULK
     if subject.startswith(_BOUNCE_SUBJECTS) and (
-        not from_address or from_address.startswith(_DAEMONS) or ctype.startswith("multipart/report")
+        not from_address
+        or from_address.startswith(_DAEMONS)
+        or ctype.startswith("multipart/report")
     ):
         return BOUNCE
     if subject.startswith(_AUTO_SUBJECTS):

@@ -87,17 +87,25 @@ def sync_position(store: Store, account: str, folder: str) -> tuple[int | None, 
     """The stored (UIDVALIDITY, last UID) of a folder; (None, 0) before its first sync."""
     with store.session() as session:
         state = session.exec(
-            select(MailSyncState).where(MailSyncState.account == account, MailSyncState.folder == folder)
+            select(MailSyncState).where(
+                MailSyncState.account == account, MailSyncState.folder == folder
+            )
         ).first()
         return (state.uidvalidity, state.last_uid) if state else (None, 0)
 
 
-def _save_state(session: Session, account: str, folder: str, uidvalidity: int, last_uid: int) -> None:
+def _save_state(
+    session: Session, account: str, folder: str, uidvalidity: int, last_uid: int
+) -> None:
     state = session.exec(
-        select(MailSyncState).where(MailSyncState.account == account, MailSyncState.folder == folder)
+        select(MailSyncState).where(
+            MailSyncState.account == account, MailSyncState.folder == folder
+        )
     ).first()
     if state is None:
-        state = MailSyncState(account=account, folder=folder, uidvalidity=uidvalidity, updated_at=utcnow())
+        state = MailSyncState(
+            account=account, folder=folder, uidvalidity=uidvalidity, updated_at=utcnow()
+        )
         session.add(state)
     state.uidvalidity = uidvalidity
     state.last_uid = max(last_uid, state.last_uid if state.uidvalidity == uidvalidity else 0)
@@ -149,7 +157,10 @@ def sync_folder(
     sizes: dict[int, int] = {}
     for start in range(0, len(uids), SIZE_CHUNK):  # one FETCH of 20,000 UIDs is "Too long argument"
         chunk = uids[start : start + SIZE_CHUNK]
-        sizes.update((uid, int(data.get(b"RFC822.SIZE", 0))) for uid, data in client.fetch(chunk, ["RFC822.SIZE"]).items())
+        sizes.update(
+            (uid, int(data.get(b"RFC822.SIZE", 0)))
+            for uid, data in client.fetch(chunk, ["RFC822.SIZE"]).items()
+        )
     for uid in uids:
         sizes.setdefault(uid, 0)
     total = len(uids)
@@ -167,7 +178,11 @@ def sync_folder(
                 fetched += 1
                 received = data.get(b"INTERNALDATE") if data else None
                 if isinstance(received, datetime):
-                    received = received.astimezone(UTC) if received.tzinfo else received.replace(tzinfo=UTC)
+                    received = (
+                        received.astimezone(UTC)
+                        if received.tzinfo
+                        else received.replace(tzinfo=UTC)
+                    )
                 else:
                     received = None
                 stored = store_mail(
@@ -188,4 +203,6 @@ def sync_folder(
         done += len(batch)
         if progress:
             progress(account.name, folder, done, total)
-    return FolderReport(account.name, folder, new, duplicates, errors, automatic, fetched, rescanned)
+    return FolderReport(
+        account.name, folder, new, duplicates, errors, automatic, fetched, rescanned
+    )

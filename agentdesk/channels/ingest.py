@@ -39,7 +39,9 @@ def find_duplicate(session: Session, account: str, source: str, mail: ParsedMail
     found = session.exec(select(Message.id).where(Message.source == source)).first()
     if found is not None:
         return found
-    query = select(Message.id).join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+    query = select(Message.id).join(
+        Conversation, col(Conversation.id) == col(Message.conversation_id)
+    )
     query = query.where(Conversation.account == account)
     if mail.message_id:
         query = query.where(Message.message_id_header == mail.message_id)

@@ -76,13 +76,17 @@ def acquire(store: Store, account: str, holder: str, ttl: timedelta = DEFAULT_TT
                 return False
             stolen = session.execute(
                 update(PollerLease)
-                .where(col(PollerLease.account) == account, col(PollerLease.holder) == current.holder)
+                .where(
+                    col(PollerLease.account) == account, col(PollerLease.holder) == current.holder
+                )
                 .values(holder=holder, expires_at=expires)
             )
             return stolen.rowcount == 1  # type: ignore[attr-defined]
     try:
         with store.session() as session:
-            session.execute(insert(PollerLease).values(account=account, holder=holder, expires_at=expires))
+            session.execute(
+                insert(PollerLease).values(account=account, holder=holder, expires_at=expires)
+            )
         return True
     except IntegrityError:  # another process inserted it first
         return False
@@ -99,5 +103,7 @@ def release(store: Store, account: str, holder: str) -> None:
     """Give the lease up (only if we still hold it)."""
     with store.session() as session:
         session.execute(
-            delete(PollerLease).where(col(PollerLease.account) == account, col(PollerLease.holder) == holder)
+            delete(PollerLease).where(
+                col(PollerLease.account) == account, col(PollerLease.holder) == holder
+            )
         )

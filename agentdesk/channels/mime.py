@@ -368,7 +368,9 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
         if not data and not name:
             continue
         fallback = "forwarded.eml" if ctype == "message/rfc822" else "attachment"
-        attachments.append(ParsedAttachment(safe_filename(name, fallback), one_line(ctype, 100), data))
+        attachments.append(
+            ParsedAttachment(safe_filename(name, fallback), one_line(ctype, 100), data)
+        )
     text = "\n\n".join(t.strip("\n") for t in plain if t.strip())
     html_text = "\n".join(html) if html else None
     if not text and html_text:

@@ -25,7 +25,14 @@ from sqlmodel import col, func, select
 
 from agentdesk.channels import lease
 from agentdesk.channels.accounts import Account, load_accounts
-from agentdesk.channels.imap import FolderReport, Progress, _close, connect, sync_folder, sync_position
+from agentdesk.channels.imap import (
+    FolderReport,
+    Progress,
+    _close,
+    connect,
+    sync_folder,
+    sync_position,
+)
 from agentdesk.channels.outbox import deliver
 from agentdesk.channels.smtp import EmailSender
 from agentdesk.config import Settings
@@ -112,7 +119,9 @@ def recover_interrupted(store: Store) -> int:
     with store.session() as session:
         result = session.execute(
             update(OutboxItem)
-            .where(col(OutboxItem.channel) == "email", col(OutboxItem.status) == OutboxStatus.SENDING)
+            .where(
+                col(OutboxItem.channel) == "email", col(OutboxItem.status) == OutboxStatus.SENDING
+            )
             .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED)
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -129,7 +138,9 @@ def send_again(store: Store, outbox_id: int) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def send_outbox(store: Store, accounts: list[Account], holder: str, *, keep_lease: bool = False) -> tuple[int, int]:
+def send_outbox(
+    store: Store, accounts: list[Account], holder: str, *, keep_lease: bool = False
+) -> tuple[int, int]:
     """Send queued email replies under the outbox lease.
 
     Returns (sent now, replies queued for a retry after an error). Replies that
@@ -217,7 +228,9 @@ def run_poller(
     options = options or PollerOptions()
     accounts = load_accounts(settings)
     holder = lease.new_holder()
-    chats = ChatAccounts(store, load_chat_accounts(settings), holder, stop_event, on_report, options)
+    chats = ChatAccounts(
+        store, load_chat_accounts(settings), holder, stop_event, on_report, options
+    )
     threads = [
         threading.Thread(
             target=_account_loop,
@@ -242,7 +255,11 @@ def run_poller(
                     sent, failing = 0, 1
                 # Back off while email replies keep failing (an SMTP outage), so the few
                 # attempts each reply gets are spread over minutes instead of seconds.
-                wait = min(wait * 2, options.backoff_max * 5) if failing and not sent else options.send_interval
+                wait = (
+                    min(wait * 2, options.backoff_max * 5)
+                    if failing and not sent
+                    else options.send_interval
+                )
                 next_email = time.monotonic() + wait
             try:
                 chats.send()

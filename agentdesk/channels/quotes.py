@@ -12,8 +12,13 @@ from dataclasses import dataclass
 
 # "On Tue, 3 Mar 2026 at 10:00, Ada <ada@x> wrote:" (possibly split over two lines),
 # "Am ... schrieb ...:", "Le ... a écrit :", "El ... escribió:".
-_WROTE = re.compile(r"^\s*(on|am|le|el|il|op)\b.{0,300}\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$", re.I)
-_WROTE_END = re.compile(r"^.{0,200}\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$", re.I)
+_WROTE = re.compile(
+    r"^\s*(on|am|le|el|il|op)\b.{0,300}\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$",
+    re.I,
+)
+_WROTE_END = re.compile(
+    r"^.{0,200}\b(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$", re.I
+)
 _ON_START = re.compile(r"^\s*(on|am|le|el|il|op)\s+\S", re.I)
 _SEPARATORS = re.compile(
     r"^\s*(-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|forwarded message)\s*-{2,}"
@@ -22,7 +27,9 @@ _SEPARATORS = re.compile(
     re.I,
 )
 _OUTLOOK_FROM = re.compile(r"^\s*\*?(from|von|de)\s*:\*?\s+\S", re.I)
-_OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|date|gesendet|envoyé|to|an|à|subject|betreff|objet)\s*:", re.I)
+_OUTLOOK_NEXT = re.compile(
+    r"^\s*\*?(sent|date|gesendet|envoyé|to|an|à|subject|betreff|objet)\s*:", re.I
+)
 _SIGNATURE = re.compile(
     r"^(-- ?|sent from my \w+.{0,40}|get outlook for \w+.{0,20}|sent from (mail|yahoo mail) for \w+.{0,40})$",
     re.I,
@@ -49,7 +56,9 @@ def _cut_at(lines: list[str]) -> int | None:
             return i
         if line.startswith(">"):
             rest = [n for n in lines[i:] if n.strip()]
-            if all(n.startswith(">") for n in rest[:50]) and sum(n.startswith(">") for n in rest) * 2 >= len(rest):
+            if all(n.startswith(">") for n in rest[:50]) and sum(
+                n.startswith(">") for n in rest
+            ) * 2 >= len(rest):
                 return i
     return None
 

@@ -95,9 +95,18 @@ def build_reply(store: Store, account: Account, reply: OutgoingReply) -> tuple[E
             .order_by(col(Message.id).desc())
             .limit(50)
         ).all()
-        parent = next((m for m in earlier if m.direction == Direction.IN and m.message_id_header), None)
+        parent = next(
+            (m for m in earlier if m.direction == Direction.IN and m.message_id_header), None
+        )
         parent = parent or next((m for m in earlier if m.message_id_header), None)
-        recipient = next((m.author_address for m in earlier if m.direction == Direction.IN and "@" in m.author_address), "")
+        recipient = next(
+            (
+                m.author_address
+                for m in earlier
+                if m.direction == Direction.IN and "@" in m.author_address
+            ),
+            "",
+        )
         if not recipient:
             conv = session.get(Conversation, reply.conversation.id)
             point = session.exec(
@@ -113,7 +122,9 @@ def build_reply(store: Store, account: Account, reply: OutgoingReply) -> tuple[E
     msg = EmailMessage()
     msg["From"] = formataddr((one_line(account.display_name, 200), account.address))
     msg["To"] = recipient
-    msg["Subject"] = one_line(reply_subject(one_line(reply.conversation.subject)) or reply.message.subject, 500)
+    msg["Subject"] = one_line(
+        reply_subject(one_line(reply.conversation.subject)) or reply.message.subject, 500
+    )
     msg["Date"] = format_datetime(reply.message.sent_at)
     msg["Message-ID"] = one_line(mid, 500)
     if parent is not None and parent.message_id_header:

@@ -32,7 +32,9 @@ def join_reasons(session: Session, conversation_id: int) -> dict[int, str]:
     thread view; read back from the `email-in` events that `store_mail` writes."""
     reasons: dict[int, str] = {}
     events = session.exec(
-        select(Event.detail).where(Event.conversation_id == conversation_id, Event.action == "email-in")
+        select(Event.detail).where(
+            Event.conversation_id == conversation_id, Event.action == "email-in"
+        )
     ).all()
     for detail in events:
         head, _, reason = detail.partition(": ")

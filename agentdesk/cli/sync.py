@@ -9,7 +9,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from agentdesk.channels.accounts import load_accounts
 from agentdesk.channels.chat.settings import load_chat_accounts
@@ -42,8 +49,12 @@ def _open(ctx: typer.Context) -> tuple[CliState, Store]:
 
 def sync(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Fetch, send, and exit (the default).")] = True,
-    no_send: Annotated[bool, typer.Option("--no-send", help="Only fetch; leave the outbox.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Fetch, send, and exit (the default).")
+    ] = True,
+    no_send: Annotated[
+        bool, typer.Option("--no-send", help="Only fetch; leave the outbox.")
+    ] = False,
 ) -> None:
     """Fetch new mail for every account, send what the outbox holds, and exit."""
     state, store = _open(ctx)
@@ -70,7 +81,10 @@ def sync(
     for account in report.accounts:
         err.print(_line(account), markup=False)
     if not no_send:
-        err.print(f"outbox: {report.sent} sent, {report.send_failures} to retry after an error", markup=False)
+        err.print(
+            f"outbox: {report.sent} sent, {report.send_failures} to retry after an error",
+            markup=False,
+        )
     if report.errors:
         raise typer.Exit(1)
 
@@ -130,10 +144,14 @@ def import_mail(
     name = account or (accounts[0].name if accounts else "import")
     store = Store.open(state.store_location())
     err = Console(stderr=True, highlight=False)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+    ) as bar:
         task = bar.add_task(one_line(f"importing {path.name}", 60), total=None)
         try:
-            report = run_import(store, path, name, lambda done, total: bar.update(task, completed=done, total=total))
+            report = run_import(
+                store, path, name, lambda done, total: bar.update(task, completed=done, total=total)
+            )
         except (ValueError, OSError) as error:
             raise fail(str(error), 2) from error
     err.print(

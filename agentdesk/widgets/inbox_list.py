@@ -30,6 +30,7 @@ from textual.strip import Strip
 from agentdesk.clock import utcnow
 from agentdesk.services.views import ConversationRow, Cursor
 from agentdesk.text import one_line
+from agentdesk.widgets.triage_cells import SLA_WIDTH, TRIAGE_COMPONENTS, TRIAGE_CSS, sla_segment, tags_label
 
 #: Ask for the next page when the cursor is this close to the last loaded row.
 PREFETCH_MARGIN = 60
@@ -67,6 +68,7 @@ class InboxList(ScrollView, can_focus=True):
     InboxList > .inbox-list--dim { color: $text-muted; }
     InboxList > .inbox-list--urgent { color: $error; }
     InboxList > .inbox-list--empty { color: $text-muted; text-style: italic; }
+    """ + TRIAGE_CSS + """
     InboxList > .inbox-list--presence { color: $warning; }
     """
 
@@ -75,6 +77,7 @@ class InboxList(ScrollView, can_focus=True):
         "inbox-list--dim",
         "inbox-list--urgent",
         "inbox-list--empty",
+        *TRIAGE_COMPONENTS,
         "inbox-list--presence",
     }
 
@@ -276,7 +279,7 @@ class InboxList(ScrollView, can_focus=True):
             (one_line(row.assignee or "-"), 9 if width >= 90 else 7),
             (row.status, 8),
         ]
-        fixed = 1 + channel_w + customer_w + sum(w for _, w in tail) + 3
+        fixed = 1 + channel_w + customer_w + sum(w for _, w in tail) + 3 + SLA_WIDTH
         subject_w = max(width - fixed, 8)
         mark_style = style if selected else style + self.get_component_rich_style("inbox-list--urgent")
         segments = [
@@ -289,7 +292,13 @@ class InboxList(ScrollView, can_focus=True):
             label = _fit(others, min(len(others), subject_w // 2)) + " "
             segments.append(Segment(label, style + self.get_component_rich_style("inbox-list--presence")))
             subject_w = max(subject_w - len(label), 1)
+        tagged = tags_label(row.tags, subject_w // 3)
+        if tagged:
+            subject_w = max(subject_w - len(tagged) - 1, 1)
         segments.append(Segment(_fit(one_line(row.title), subject_w) + " ", style))
+        if tagged:
+            segments.append(Segment(tagged + " ", dim))
+        segments.append(sla_segment(self, row, now, style, dim))
         for text, w in tail:
             segments.append(Segment(_fit(text, w), dim))
         return segments

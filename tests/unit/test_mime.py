@@ -58,7 +58,7 @@ def test_html_only_mail_becomes_readable_text() -> None:
 
 
 def test_markup_and_escape_sequences_in_headers_are_plain_text() -> None:
-    raw = b"From: \"[b]Boss[/b] \x1b[2J\" <boss@x.test>\r\nSubject: [/] \x1b]8;;http://x\x07link\r\n\r\nhi"
+    raw = b'From: "[b]Boss[/b] \x1b[2J" <boss@x.test>\r\nSubject: [/] \x1b]8;;http://x\x07link\r\n\r\nhi'
     mail = parse(raw)
     assert "\x1b" not in mail.from_name and "\x1b" not in mail.subject
     assert mail.subject.startswith("[/]")  # kept as text; the UI shows it without markup
@@ -89,7 +89,8 @@ def test_not_a_mail_is_kept_with_a_reason() -> None:
 def test_deep_nesting_does_not_crash() -> None:
     depth = 3000
     head = b"".join(
-        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth)
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+        for i in range(depth)
     )
     mail = parse(b"From: a@x.test\r\n" + head + b"Content-Type: text/plain\r\n\r\ndeep\r\n")
     assert mail.text  # either the text or a note that it was cut
@@ -107,7 +108,9 @@ def test_threading_headers() -> None:
 
 
 def test_a_25_mb_message_does_not_hold_many_copies() -> None:
-    lines = base64.encodebytes(bytes(range(256)) * (18 * 1024 * 1024 // 256)).replace(b"\n", b"\r\n")
+    lines = base64.encodebytes(bytes(range(256)) * (18 * 1024 * 1024 // 256)).replace(
+        b"\n", b"\r\n"
+    )
     raw = (
         b"From: big@x.test\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=Z\r\n\r\n"
         b"--Z\r\nContent-Type: text/plain\r\n\r\nbig file attached\r\n"

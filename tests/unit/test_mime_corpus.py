@@ -13,7 +13,11 @@ import pytest
 from agentdesk.channels.mime import parse
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "email"
-FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md") if CORPUS.is_dir() else []
+FILES = (
+    sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name != "SOURCES.md")
+    if CORPUS.is_dir()
+    else []
+)
 
 
 def test_the_corpus_is_there() -> None:
@@ -26,7 +30,11 @@ def test_corpus_file_parses(path: Path) -> None:
     raw = path.read_bytes()
     mail = parse(raw)
     assert mail.sender_label
-    assert mail.from_address or mail.sender_label == mail.from_name or mail.sender_label == "unknown sender"
+    assert (
+        mail.from_address
+        or mail.sender_label == mail.from_name
+        or mail.sender_label == "unknown sender"
+    )
     assert mail.text.strip(), "no body and no note"
     assert "\x1b" not in mail.text and "\x1b" not in mail.subject
     assert "\n" not in mail.subject and "\r" not in mail.subject

@@ -12,7 +12,15 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "ema
 
 
 def test_common_clients() -> None:
-    for name in ("gmail.eml", "outlook.eml", "aol.eml", "yahoo.eml", "apple_mail.eml", "hotmail.eml", "iphone.eml"):
+    for name in (
+        "gmail.eml",
+        "outlook.eml",
+        "aol.eml",
+        "yahoo.eml",
+        "apple_mail.eml",
+        "hotmail.eml",
+        "iphone.eml",
+    ):
         split = split_reply(parse((CORPUS / "mailgun-talon" / name).read_bytes()).text)
         assert split.fresh == "Hello", name
         assert split.folded
@@ -27,7 +35,9 @@ def test_signatures_and_no_false_cuts() -> None:
 
 
 def test_long_quote_is_fast() -> None:
-    text = (CORPUS / "github-email_reply_parser" / "email_long_quote.txt").read_text(errors="replace")
+    text = (CORPUS / "github-email_reply_parser" / "email_long_quote.txt").read_text(
+        errors="replace"
+    )
     started = time.monotonic()
     split_reply(text)
     assert time.monotonic() - started < 1.0

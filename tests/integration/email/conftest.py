@@ -69,7 +69,9 @@ def start_smtp(
     kwargs: dict[str, Any] = {}
     if tls_context is not None:
         kwargs.update(tls_context=tls_context, require_starttls=True)
-    controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=ssl_context, **kwargs)
+    controller = Controller(
+        sink, hostname="127.0.0.1", port=port, ssl_context=ssl_context, **kwargs
+    )
     controller.start()
     return SmtpServer(port, sink, controller)
 
@@ -165,7 +167,12 @@ def mail(
     extra: str = "",
 ) -> bytes:
     """A small RFC 822 mail as a customer's client would send it."""
-    headers = [f"From: {sender}", "To: help@shop.test", f"Subject: {subject}", "Date: Thu, 26 Nov 2026 10:00:00 +0000"]
+    headers = [
+        f"From: {sender}",
+        "To: help@shop.test",
+        f"Subject: {subject}",
+        "Date: Thu, 26 Nov 2026 10:00:00 +0000",
+    ]
     if message_id:
         headers.append(f"Message-ID: {message_id}")
     if in_reply_to:

@@ -39,10 +39,22 @@ def make_cert(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650",
-            "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            "-keyout", str(key), "-out", str(cert),
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
         ],
         check=True,
         capture_output=True,
@@ -173,7 +185,9 @@ protocol imap {{
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dovecot exited: {(self.root / 'stderr.log').read_text()}{self._log_tail()}")
+                raise RuntimeError(
+                    f"dovecot exited: {(self.root / 'stderr.log').read_text()}{self._log_tail()}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.imap_port), timeout=1) as sock:
                     if sock.recv(100).startswith(b"* OK"):
@@ -258,7 +272,9 @@ protocol imap {{
         local, _, domain = user.partition("@")
         maildir = self.root / "home" / domain / local / "Maildir"
         owner = pwd.getpwnam("dovecot") if os.geteuid() == 0 else None
-        made = [maildir.parent.parent, maildir.parent, maildir] + [maildir / s for s in ("cur", "new", "tmp")]
+        made = [maildir.parent.parent, maildir.parent, maildir] + [
+            maildir / s for s in ("cur", "new", "tmp")
+        ]
         for directory in made:
             directory.mkdir(exist_ok=True)
             if owner:
@@ -290,7 +306,11 @@ protocol imap {{
         with open(self.log, "rb") as f:
             f.seek(since)
             text = f.read().decode(errors="replace")
-        return [line for line in text.splitlines() if f"imap({user})" in line and "fetch_body_count=" in line]
+        return [
+            line
+            for line in text.splitlines()
+            if f"imap({user})" in line and "fetch_body_count=" in line
+        ]
 
 
 def start_dovecot(root: Path) -> Dovecot:

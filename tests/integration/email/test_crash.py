@@ -55,7 +55,9 @@ def _kill_after(process: subprocess.Popen[bytes], db: Path, at_least: int) -> in
 def test_sigkill_mid_sync_then_resync_stores_every_mail_once(
     dovecot: Dovecot, mailbox: str, tmp_path: Path
 ) -> None:
-    dovecot.fill(mailbox, [mail(f"Mail {i}", message_id=f"<k{i}@customer.test>") for i in range(COUNT)])
+    dovecot.fill(
+        mailbox, [mail(f"Mail {i}", message_id=f"<k{i}@customer.test>") for i in range(COUNT)]
+    )
     config = write_config(tmp_path / "config.toml", dovecot, mailbox, batch_size=7)
     db = tmp_path / "store.db"
     log = tmp_path / "sync.log"

@@ -17,7 +17,9 @@ CLI = "from agentdesk.cli import main; main()"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", CLI, *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_import_mbox_and_maildir_threaded_and_once(tmp_path: Path) -> None:

@@ -85,7 +85,9 @@ def test_a_refused_reply_stays_in_the_outbox_with_the_error_then_goes_out(
         item = session.exec(select(OutboxItem)).one()
         assert item.status == OutboxStatus.QUEUED
         assert "we do not like you" in (item.last_error or "")
-        first_id = session.exec(select(Message.message_id_header).where(Message.direction == "out")).one()
+        first_id = session.exec(
+            select(Message.message_id_header).where(Message.direction == "out")
+        ).one()
     smtp.sink.refuse = None
     assert poll_once(store, settings).sent == 1
     [sent] = smtp.sink.messages()

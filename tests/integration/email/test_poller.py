@@ -21,7 +21,9 @@ from agentdesk.store.models import Message
 from tests.integration.email.conftest import mail, write_config
 from tests.integration.email.servers import start_dovecot
 
-FAST = PollerOptions(poll_interval=30, idle_timeout=0.2, send_interval=0.2, backoff_start=0.2, backoff_max=1)
+FAST = PollerOptions(
+    poll_interval=30, idle_timeout=0.2, send_interval=0.2, backoff_start=0.2, backoff_max=1
+)
 
 
 def _wait(check: Callable[[], bool], timeout: float = 20) -> None:
@@ -38,7 +40,9 @@ def _count(store: Store) -> int:
         return int(session.exec(select(func.count()).select_from(Message)).one())
 
 
-def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(tmp_path: Path, store: Store) -> None:
+def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(
+    tmp_path: Path, store: Store
+) -> None:
     server = start_dovecot(tmp_path / "own-dovecot")
     try:
         user = server.user()
@@ -46,7 +50,9 @@ def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(tmp_path: Path,
         stop = threading.Event()
         reports = []
         thread = threading.Thread(
-            target=run_poller, args=(store, settings, stop), kwargs={"options": FAST, "on_report": reports.append}
+            target=run_poller,
+            args=(store, settings, stop),
+            kwargs={"options": FAST, "on_report": reports.append},
         )
         thread.start()
         try:

@@ -11,9 +11,8 @@ from sqlmodel import select
 
 from agentdesk.channels.accounts import load_accounts
 from agentdesk.channels.poller import poll_once
-from agentdesk.config import ConfigError, load_settings
+from agentdesk.config import AgentSettings, ConfigError, load_settings
 from agentdesk.services import Desk, compose
-from agentdesk.config import AgentSettings
 from agentdesk.store import Store
 from agentdesk.store.models import Conversation
 from tests.integration.email.conftest import mail, start_smtp
@@ -35,7 +34,10 @@ def test_imap_and_smtp_over_tls_verify_against_ca_file(
     try:
         dovecot.append(mailbox, mail("Secure", message_id="<t1@customer.test>"))
         settings = settings_for(
-            imap_security=security, smtp_security=security, smtp_port=smtp.port, ca_file=dovecot.cert
+            imap_security=security,
+            smtp_security=security,
+            smtp_port=smtp.port,
+            ca_file=dovecot.cert,
         )
         report = poll_once(store, settings)
         assert report.errors == [] and report.new == 1
@@ -103,14 +105,23 @@ def test_config_errors_name_the_key_and_the_file(
 
 
 def test_missing_imap_table_and_bad_address(tmp_path: Path) -> None:
-    assert _load(tmp_path, '[[accounts]]\nname = "a"\naddress = "a@b.test"\n').key == "accounts[0].imap"
-    assert _load(tmp_path, '[[accounts]]\nname = "a"\naddress = "nope"\n').key == "accounts[0].address"
+    assert (
+        _load(tmp_path, '[[accounts]]\nname = "a"\naddress = "a@b.test"\n').key
+        == "accounts[0].imap"
+    )
+    assert (
+        _load(tmp_path, '[[accounts]]\nname = "a"\naddress = "nope"\n').key == "accounts[0].address"
+    )
 
 
 def test_password_from_command_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "ok.toml"
     path.write_text(
-        ACCOUNT.format(host="127.0.0.1", security="plain", extra='password_command = "printf \'s3cret\\\\nrest\'"')
+        ACCOUNT.format(
+            host="127.0.0.1",
+            security="plain",
+            extra="password_command = \"printf 's3cret\\\\nrest'\"",
+        )
         + '[accounts.smtp]\nhost = "localhost"\npassword_env = "SHOP_SMTP_PW"\n'
     )
     [account] = load_accounts(load_settings(path))
@@ -130,9 +141,20 @@ def test_sync_cli_reports_a_config_error_with_key_and_file(tmp_path: Path) -> No
     path = tmp_path / "bad.toml"
     path.write_text(ACCOUNT.format(host="mail.shop.test", security="plain", extra=""))
     done = subprocess.run(
-        [sys.executable, "-c", "from agentdesk.cli import main; main()", "--db", str(tmp_path / "s.db"),
-         "--config", str(path), "sync", "--once"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "from agentdesk.cli import main; main()",
+            "--db",
+            str(tmp_path / "s.db"),
+            "--config",
+            str(path),
+            "sync",
+            "--once",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2
     assert "accounts[0].imap.security" in done.stderr and str(path) in done.stderr

@@ -81,7 +81,9 @@ def test_uidvalidity_change_rescans_without_duplicates(
 def test_two_syncs_at_once_store_every_mail_once(
     dovecot: Dovecot, mailbox: str, store: Store, settings_for, tmp_path
 ) -> None:
-    dovecot.append(mailbox, *[mail(f"Mail {i}", message_id=f"<c{i}@customer.test>") for i in range(40)])
+    dovecot.append(
+        mailbox, *[mail(f"Mail {i}", message_id=f"<c{i}@customer.test>") for i in range(40)]
+    )
     settings = settings_for(batch_size=5)
     other = Store.open(tmp_path / "agentdesk.db")  # a second engine, as a second process has
     reports = []
@@ -122,7 +124,7 @@ def test_a_reply_by_references_joins_the_conversation_and_reopens_it(
             references="<unknown@elsewhere.test> <r1@customer.test>",
             body="Any news?",
         ),
-        mail("Other topic [#%d]" % conv.id, message_id="<r3@customer.test>"),
+        mail(f"Other topic [#{conv.id}]", message_id="<r3@customer.test>"),
         mail("Fresh question", message_id="<r4@customer.test>"),
     )
     poll_once(store, settings)
@@ -132,7 +134,11 @@ def test_a_reply_by_references_joins_the_conversation_and_reopens_it(
         assert convs[0].status == "open" and convs[0].message_count == 3
         assert convs[1].subject == "Fresh question"
         reasons = join_reasons(session, convs[0].id)
-        assert sorted(reasons.values()) == ["References <r1@customer.test>", "new conversation", "subject token [#%d]" % convs[0].id]
+        assert sorted(reasons.values()) == [
+            "References <r1@customer.test>",
+            "new conversation",
+            f"subject token [#{convs[0].id}]",
+        ]
 
 
 def test_automatic_mail_is_marked_and_does_not_reopen(
@@ -146,10 +152,18 @@ def test_automatic_mail_is_marked_and_does_not_reopen(
         conv.status = "closed"
     dovecot.append(
         mailbox,
-        mail("Out of office", message_id="<q2@customer.test>", in_reply_to="<q1@customer.test>",
-             extra="Auto-Submitted: auto-replied"),
-        mail("Newsletter", sender="news@list.test", message_id="<q3@list.test>",
-             extra="List-Id: <news.list.test>"),
+        mail(
+            "Out of office",
+            message_id="<q2@customer.test>",
+            in_reply_to="<q1@customer.test>",
+            extra="Auto-Submitted: auto-replied",
+        ),
+        mail(
+            "Newsletter",
+            sender="news@list.test",
+            message_id="<q3@list.test>",
+            extra="List-Id: <news.list.test>",
+        ),
     )
     poll_once(store, settings)
     with store.session() as session:
@@ -170,7 +184,7 @@ def test_unparseable_mail_is_kept_raw_with_a_reason_and_attachments_are_safe(
         b"Message-ID: <h1@x.test>\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
         b"--B\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
-        b'--B\r\nContent-Type: application/octet-stream\r\n'
+        b"--B\r\nContent-Type: application/octet-stream\r\n"
         b'Content-Disposition: attachment; filename="../../etc/passwd"\r\n'
         b"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n--B--\r\n"
     )
