@@ -26,7 +26,7 @@ from agentdesk.services.kb import KnowledgeBase
 from agentdesk.services.search import SavedSearch, saved_searches
 from agentdesk.services.sla import SlaPolicy
 from agentdesk.services.urgency import WordLists
-from agentdesk.store.models import Conversation, Status
+from agentdesk.store.models import Agent, Conversation, Status
 
 
 def local_zone() -> tzinfo:
@@ -90,7 +90,8 @@ def approaching(desk: Desk, within: timedelta | None = None, limit: int = 50) ->
     now = utcnow()
     horizon = now + (within or sla.policy().warn_before)
     with desk.store.session() as session:
-        me = desk.agent_id(session)
+        # Read-only: this runs beside the inbox's first load, which creates the agent row.
+        me = session.exec(select(Agent.id).where(Agent.login == desk.agent.login)).first() or 0
         rows = session.exec(
             select(Conversation)
             .where(

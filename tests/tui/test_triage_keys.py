@@ -1,0 +1,150 @@
+"""The triage keys, driven by Pilot on a real demo store file (pinned clock)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import select
+
+from agentdesk.app import AgentdeskApp, make_app
+from agentdesk.config import AgentSettings, Settings
+from agentdesk.screens.review_queue import ReviewQueueScreen
+from agentdesk.screens.tag_picker import TagPicker
+from agentdesk.screens.triage_dialogs import ArticlePicker, SearchPrompt, SnoozePrompt, UrgencyScreen
+from agentdesk.services import Desk, agents, compose, tags
+from agentdesk.services.views import View
+from agentdesk.store.models import Conversation, OutboxItem, OutboxStatus, Status
+from tests.console_fixtures import DEMO_AGENT
+from tests.tui.helpers import loaded, until
+
+
+def _conv(desk: Desk, conversation_id: int) -> Conversation:
+    with desk.store.session() as session:
+        conv = session.get(Conversation, conversation_id)
+        assert conv is not None
+        return conv
+
+
+async def test_s_snoozes_with_typed_time(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        cid = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SnoozePrompt))
+        await pilot.press(*"yesterday")  # refused: the preview says why, enter does nothing
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, SnoozePrompt)
+        await pilot.press(*(["backspace"] * 9), *"tomorrow 9:00", "enter")
+        await until(pilot, lambda: _conv(demo_desk, cid).status == Status.SNOOZED)
+        await until(pilot, lambda: cid not in [r.id for r in screen.inbox_list.rows])
+        await pilot.press("6")  # the snoozed view
+        await until(pilot, lambda: cid in [r.id for r in screen.inbox_list.rows])
+
+
+async def test_t_tags_with_fuzzy_picker_and_creates(console: AgentdeskApp, demo_desk: Desk) -> None:
+    tags.add_tag(demo_desk, 2, "late by carrier")
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        cid = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TagPicker))
+        await pilot.press(*"lbc", "enter")  # fuzzy: late by carrier
+        await until(pilot, lambda: tags.tags_of_one(demo_desk, cid) == ("late by carrier",))
+        await until(pilot, lambda: screen.inbox_list.current is not None and screen.inbox_list.current.tags == ("late by carrier",))
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TagPicker))
+        await pilot.press(*"Refund asked", "enter")  # new: created
+        await until(pilot, lambda: tags.tags_of_one(demo_desk, cid) == ("late by carrier", "refund asked"))
+
+
+async def test_p_sets_priority_and_slash_searches_in_the_inbox(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        cid = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("p", "u")
+        await until(pilot, lambda: _conv(demo_desk, cid).priority == "urgent")
+        await pilot.press("slash")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SearchPrompt))
+        await pilot.press(*"chargeback", "enter")
+        await until(pilot, lambda: screen.search_query == "chargeback")
+        rows = screen.inbox_list.rows
+        assert rows and all("unacceptable" in r.title.lower() for r in rows)
+        assert "Search" in str(screen.inbox_list.border_subtitle)
+        # An action reloads the inbox: the search stays.
+        await pilot.press("a")
+        await until(pilot, lambda: screen.inbox_list.current is not None and screen.inbox_list.current.assignee == "demo")
+        assert screen.search_query == "chargeback" and screen.inbox_list.rows[0].id in {r.id for r in rows}
+        await pilot.press("slash")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SearchPrompt))
+        await pilot.press(*(["backspace"] * 10), "enter")  # empty: back to the view
+        await until(pilot, lambda: screen.search_query is None and "All open" in str(screen.inbox_list.border_subtitle))
+        await pilot.press("slash", *"status:bogus", "enter")  # a bad query leaves the inbox as is
+        await until(pilot, lambda: screen.search_query is None and bool(screen.inbox_list.rows))
+
+
+async def test_U_shows_urgency_reasons(console: AgentdeskApp) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *"chargeback", "enter")
+        await until(pilot, lambda: screen.search_query == "chargeback")
+        await pilot.press("U")
+        await until(pilot, lambda: isinstance(pilot.app.screen, UrgencyScreen))
+        report = pilot.app.screen.report  # type: ignore[attr-defined]
+        assert report.score > 0 and any("chargeback" in r.label for r in report.reasons)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(pilot.app.screen, UrgencyScreen))
+
+
+async def test_review_queue_approve_and_return(demo_desk: Desk, no_user_config: None) -> None:
+    agents.add(demo_desk.store, "kim", "Kim", agents.Role.TRAINEE)
+    kim = Desk(demo_desk.store, AgentSettings(login="kim", name="Kim"))
+    compose.queue(kim, 1, "first draft")
+    compose.queue(kim, 2, "second draft")
+    app = make_app(demo_desk)  # demo is a lead in the demo store
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("8")  # needs approval view
+        await until(pilot, lambda: sorted(r.id for r in screen.inbox_list.rows) == [1, 2])
+        await pilot.press("Q")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ReviewQueueScreen) and len(pilot.app.screen.items) == 2)
+        await pilot.press("y")  # approve the first
+        await until(pilot, lambda: len(pilot.app.screen.items) == 1)  # type: ignore[attr-defined]
+        await pilot.press("x", *"Be kinder", "enter")  # return the second
+        await until(pilot, lambda: len(pilot.app.screen.items) == 0)  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(pilot.app.screen, ReviewQueueScreen))
+    with demo_desk.store.session() as session:
+        statuses = {i.conversation_id: i.status for i in session.exec(
+            select(OutboxItem).where(OutboxItem.created_by == "kim"))}
+    assert statuses == {1: OutboxStatus.QUEUED, 2: OutboxStatus.RETURNED}
+
+
+async def test_K_inserts_a_knowledge_base_link(demo_desk: Desk, no_user_config: None, tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "tracking.md").write_text("# Where is my order?\n\nTracking updates in 1-2 days.", encoding="utf-8")
+    settings = Settings(agent=DEMO_AGENT, raw={"kb": {"folder": str(folder), "base_url": "https://help.example"}})
+    app = make_app(demo_desk, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *'subject:"where is my order"', "enter")
+        await until(pilot, lambda: screen.search_query is not None and bool(screen.inbox_list.rows))
+        await pilot.press("K")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ArticlePicker))
+        await pilot.press("enter")
+        await until(pilot, lambda: "https://help.example/tracking" in screen.composer.text)
+
+
+async def test_triage_views_and_palette_list_every_triage_action(console: AgentdeskApp) -> None:
+    from agentdesk.commands import ConsoleCommands
+
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        for key, view in (("7", View.BREACHING), ("9", View.MENTIONS), ("1", View.OPEN)):
+            await pilot.press(key)
+            await until(pilot, lambda view=view: screen.view is view)
+        provider = ConsoleCommands(screen, None)  # type: ignore[arg-type]
+        titles = {title for title, _, _ in provider._commands()}
+        assert {"Snooze", "Tag", "Priority", "Search", "Why urgent?", "Articles", "Review queue",
+                "Pending + follow-up", "View: snoozed", "View: breaching soon", "View: needs approval",
+                "View: mentions"} <= titles
