@@ -125,6 +125,7 @@ class Composer(UndoSend, Vertical):
     @on(TextArea.Changed)
     @on(ReplyArea.Inserted)
     def _update_latte(self) -> None:
+        self.sync_read_only()
         line = self.query_one(LatteLine)
         show = self.kind is Kind.REPLY and bool(self.text.strip())
         line.display = show

@@ -1,11 +1,12 @@
 """Ctrl+S with an undo window: a reply waits a few seconds before it is queued.
 
 During the window (`[composer] undo_seconds`, 10 by default, 0 sends at once) the
-composer is already empty and a notice says how to pull the reply back: Ctrl+Z puts
-the text back into the composer for editing. When the window ends the composer
-posts `SendDue` and the screen queues the reply as before. Quitting inside the
-window sends it at once; a crash leaves it unsent but not lost, since the draft
-saved while typing stays in the store until the reply is queued.
+reply stays in the composer, read-only, and a notice says how to pull it back:
+Ctrl+Z makes it editable again, unsent. When the window ends the composer posts
+`SendDue` and the screen queues the reply exactly as before (so the composer is
+cleared, and a collision can still stop it, only then). The agent can move to other
+conversations meanwhile. Quitting inside the window sends the reply at once; a crash
+leaves it unsent but not lost (the draft saved while typing stays in the store).
 
 Mixed into `Composer` (it uses the composer's drafts and text area), so the binding
 is the composer's: `UNDO_SEND_BINDINGS`.
@@ -69,23 +70,36 @@ class UndoSend:
     _pending: Pending | None = None
 
     def hold_send(self: Composer, conversation_id: int, text: str, kind: Kind) -> None:  # type: ignore[misc]
-        """Start the undo window for this reply (a reply already waiting goes now)."""
-        if self._pending is not None:
+        """Start the undo window for this reply (another reply already waiting goes now)."""
+        pending = self._pending
+        if pending is not None:
+            if (pending.conversation_id, pending.kind) == (conversation_id, kind):
+                return  # Ctrl+S again on the same waiting reply
             self._release()
         seconds = undo_seconds(getattr(self.app, "settings", None))
         if seconds <= 0 or kind is Kind.NOTE:
             self.post_message(SendDue(conversation_id, text, kind))
             return
-        self.sent(conversation_id, kind)
         self._pending = Pending(conversation_id, text, kind, self.set_timer(seconds, self._release))
+        self.sync_read_only()
         self.notify(f"Reply to #{conversation_id} goes out in {seconds:g} s · Ctrl+Z pulls it back",
                     timeout=seconds)
+
+    def sync_read_only(self: Composer) -> None:  # type: ignore[misc]
+        """The waiting reply cannot be edited (only pulled back); any other draft can."""
+        pending = self._pending
+        self.text_area.read_only = (
+            pending is not None
+            and self.conversation is not None
+            and (pending.conversation_id, pending.kind) == (self.conversation.id, self.kind)
+        )
 
     def _release(self: Composer) -> None:  # type: ignore[misc]
         pending, self._pending = self._pending, None
         if pending is not None:
             if pending.timer is not None:
                 pending.timer.stop()
+            self.sync_read_only()
             self.post_message(SendDue(pending.conversation_id, pending.text, pending.kind))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -101,13 +115,9 @@ class UndoSend:
             return
         if pending.timer is not None:
             pending.timer.stop()
-        self._drafts[(pending.conversation_id, pending.kind)] = pending.text
+        self.sync_read_only()
         if self.conversation is not None and self.conversation.id == pending.conversation_id:
-            if self.kind is pending.kind:
-                self.text_area.load_text(pending.text)
-            else:
-                self.kind = pending.kind  # loads the draft we just put back
-            self.text_area.move_cursor(self.text_area.document.end)
+            self.kind = pending.kind
             self.text_area.focus()
         self.notify(f"Reply to #{pending.conversation_id} pulled back: it was not sent.")
 
