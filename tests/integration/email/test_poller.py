@@ -86,3 +86,48 @@ def test_lease_one_holder_at_a_time_and_dead_holders_lose_it(store: Store) -> No
     holder = lease.new_holder().split(":")[0] + f":{dead.pid}:deadbeef"
     assert lease.acquire(store, "imap:dead", holder)
     assert lease.acquire(store, "imap:dead", lease.new_holder())  # its process is gone
+
+
+def _rows(db: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db, timeout=10) as conn:
+            return int(conn.execute("SELECT count(*) FROM message").fetchone()[0])
+    except sqlite3.OperationalError:  # not created (or not migrated) yet
+        return 0
+
+
+def test_poll_cli_runs_until_sigterm(tmp_path: Path, dovecot, mailbox: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    from tests.integration.email.servers import PASSWORD
+
+    config = write_config(tmp_path / "config.toml", dovecot, mailbox)
+    db = tmp_path / "poll.db"
+    env = {**os.environ, "AGENTDESK_TEST_IMAP_PASSWORD": PASSWORD}
+    with open(tmp_path / "poll.log", "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from agentdesk.cli import main; main()",
+                "--db",
+                str(db),
+                "--config",
+                str(config),
+                "poll",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+        )
+    try:
+        dovecot.append(mailbox, mail("Via poll", message_id="<cli1@customer.test>"))
+        _wait(lambda: _rows(db) == 1, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=60)
+    assert code == 0, (tmp_path / "poll.log").read_text()
