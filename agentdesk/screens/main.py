@@ -190,7 +190,7 @@ class MainScreen(TriageActions, Screen[None]):
             if collision is not None:
                 self.app.call_from_thread(self._collided, collision, text, kind, True)
                 return
-        compose.queue(self.desk, conversation_id, text, kind)
+        compose.queue(self.desk, conversation_id, text, kind, *self.after_send(conversation_id, kind, text))
         self._compose_base.pop(conversation_id, None)
         drafts.discard(self.desk, conversation_id)
         if kind is Kind.REPLY and self._deliver_locally:

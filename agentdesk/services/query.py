@@ -146,6 +146,15 @@ def fts5_expression(terms: tuple[Term, ...]) -> str | None:
     return expression
 
 
+def prefix_of(term: Term) -> str | None:
+    """The word start of a prefix term (`refun*` -> "refun"), else None."""
+    if term.phrase or not term.text.endswith("*"):
+        return None
+    stem = term.text.rstrip("*")
+    return stem if _WORD.search(stem) else None
+
+
 def _fts5_term(term: Term) -> str:
-    literal = fts5_string(term.text)
+    stem = prefix_of(term)
+    literal = fts5_string(term.text) if stem is None else fts5_string(stem) + " *"
     return f"{term.field} : {literal}" if term.field else literal

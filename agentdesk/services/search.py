@@ -27,7 +27,7 @@ from agentdesk.clock import utcnow
 from agentdesk.services.desk import Desk
 from agentdesk.services.inbox import PAGE_SIZE, contact_points, row_of
 from agentdesk.services.tags import tags_of
-from agentdesk.services.query import Filter, Query, QueryError, Term, fts5_expression, parse
+from agentdesk.services.query import Filter, Query, QueryError, Term, fts5_expression, parse, prefix_of
 from agentdesk.services.views import ConversationRow
 from agentdesk.store.fts import PG_TSVECTOR
 from agentdesk.store.models import Agent, Conversation, Customer, Status
@@ -185,8 +185,13 @@ def _pg_tsquery(sql: _Sql, terms: tuple[Term, ...]) -> str | None:
     for term in terms:
         if term.field:
             continue
-        function = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
-        query = f"{function}('simple', {sql.bind(term.text)})"
+        stem = prefix_of(term)
+        if stem is not None:  # refun* : every word as typed, the last one as a prefix
+            words = re.findall(r"\w+", stem)
+            query = f"to_tsquery('simple', {sql.bind(' <-> '.join(words) + ':*')})"
+        else:
+            function = "phraseto_tsquery" if term.phrase else "plainto_tsquery"
+            query = f"{function}('simple', {sql.bind(term.text)})"
         parts.append(f"!!{query}" if term.negated else query)
     positive = [p for p in parts if not p.startswith("!!")]
     if not positive:
