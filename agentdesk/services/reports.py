@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -250,11 +251,23 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+_FIRST_RESPONSE = attrgetter("first_response")
+_RESOLUTION = attrgetter("resolution")
+_WITHIN = attrgetter("within_target")
+_BREACH = attrgetter("breach")
+_CLOSED = attrgetter("ever_closed")
+_REOPENED = attrgetter("reopened")
+_FCR_ELIGIBLE = attrgetter("fcr_eligible")
+_FCR = attrgetter("fcr")
+_REPLIES = attrgetter("replies")
+
+
 class _Tally:
     """Running sums for one group of conversations (or the whole period).
 
-    A plain class with slots: a 90-day report adds tens of thousands of facts to a
-    handful of tallies each, so this loop is the Python side's whole cost.
+    Built from a group's facts column by column: a 90-day report has tens of thousands
+    of facts in five groupings, and a Python call per fact and group would cost more
+    than the queries.
     """
 
     __slots__ = (
@@ -268,19 +281,21 @@ class _Tally:
         self.first_responses: list[float] = []
         self.resolutions: list[float] = []
 
-    def add(self, fact: q.Fact) -> None:
-        self.conversations += 1
-        self.replies += fact.replies
-        if fact.first_response is not None:
-            self.first_responses.append(fact.first_response)
-        if fact.resolution is not None:
-            self.resolutions.append(fact.resolution)
-        self.within += fact.within_target
-        self.breaches += fact.breach
-        self.closed += fact.ever_closed
-        self.reopened += fact.reopened
-        self.fcr_eligible += fact.fcr_eligible
-        self.fcr += fact.fcr
+    @classmethod
+    def of(cls, facts: Sequence[q.Fact]) -> _Tally:
+        """The sums over `facts`, column by column (C-speed `map`, no call per fact)."""
+        tally = cls()
+        tally.conversations = len(facts)
+        tally.first_responses = [v for v in map(_FIRST_RESPONSE, facts) if v is not None]
+        tally.resolutions = [v for v in map(_RESOLUTION, facts) if v is not None]
+        tally.within = sum(map(_WITHIN, facts))
+        tally.breaches = sum(map(_BREACH, facts))
+        tally.closed = sum(map(_CLOSED, facts))
+        tally.reopened = sum(map(_REOPENED, facts))
+        tally.fcr_eligible = sum(map(_FCR_ELIGIBLE, facts))
+        tally.fcr = sum(map(_FCR, facts))
+        tally.replies = sum(map(_REPLIES, facts))
+        return tally
 
     def rate(self, rating: int) -> None:
         self.ratings += 1
@@ -311,17 +326,16 @@ class _Tally:
 
 
 def _longest_wait(facts: Iterable[q.Fact]) -> LongestWait | None:
-    best: LongestWait | None = None
+    """The longest first-response wait: answered ones by their first response, unanswered
+    open ones by their age so far (a closed, unanswered one needed no answer)."""
+    best_id, best, waiting = 0, -1.0, False
     for fact in facts:
         if fact.first_response is not None:
-            wait = LongestWait(fact.id, fact.first_response, waiting=False)
-        elif fact.status != "closed":
-            wait = LongestWait(fact.id, fact.age, waiting=True)
-        else:
-            continue
-        if best is None or wait.seconds > best.seconds:
-            best = wait
-    return best
+            if fact.first_response > best:
+                best_id, best, waiting = fact.id, fact.first_response, False
+        elif fact.status != "closed" and fact.age > best:
+            best_id, best, waiting = fact.id, fact.age, True
+    return LongestWait(best_id, best, waiting) if best >= 0 else None
 
 
 def _tally(groups: dict[str, _Tally], key: str) -> _Tally:
@@ -374,21 +388,26 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
     tags_of: dict[int, list[str]] = defaultdict(list)
     for conversation_id, name in tag_pairs:
         tags_of[conversation_id].append(name)
-    total, previous = _Tally(), _Tally()
-    by_day: dict[str, _Tally] = {day: _Tally() for day in period.days()}
-    by_channel: dict[str, _Tally] = {}
-    by_tag: dict[str, _Tally] = {}
-    by_agent: dict[str, _Tally] = {}
+    by_day_facts: dict[str, list[q.Fact]] = {day: [] for day in period.days()}
+    by_channel_facts: dict[str, list[q.Fact]] = defaultdict(list)
+    by_agent_facts: dict[str, list[q.Fact]] = defaultdict(list)
+    by_tag_facts: dict[str, list[q.Fact]] = defaultdict(list)
     logins = {agent_id: agent_login for agent_id, (agent_login, _) in agents.items()}
-    for fact in previous_facts:
-        previous.add(fact)
     for fact in facts:
-        total.add(fact)
-        _tally(by_day, fact.day).add(fact)
-        _tally(by_channel, fact.channel).add(fact)
-        _tally(by_agent, logins.get(fact.assignee_id, "")).add(fact)
-        for name in tags_of.get(fact.id, ()):
-            _tally(by_tag, name).add(fact)
+        by_day_facts.setdefault(fact.day, []).append(fact)
+        by_channel_facts[fact.channel].append(fact)
+        by_agent_facts[logins.get(fact.assignee_id, "")].append(fact)
+    by_id = {fact.id: fact for fact in facts} if tags_of else {}
+    for conversation_id, names in tags_of.items():
+        fact = by_id.get(conversation_id)
+        if fact is not None:
+            for name in names:
+                by_tag_facts[name].append(fact)
+    total, previous = _Tally.of(facts), _Tally.of(previous_facts)
+    by_day = {key: _Tally.of(group) for key, group in by_day_facts.items()}
+    by_channel = {key: _Tally.of(group) for key, group in by_channel_facts.items()}
+    by_agent = {key: _Tally.of(group) for key, group in by_agent_facts.items()}
+    by_tag = {key: _Tally.of(group) for key, group in by_tag_facts.items()}
     for row in rated:
         total.rate(row[1])
     for row in previous_rated:
