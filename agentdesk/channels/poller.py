@@ -215,12 +215,14 @@ def run_poller(
     stop_event: threading.Event,
     *,
     on_report: Callable[[AccountReport], None] | None = None,
+    progress: Progress | None = None,
     options: PollerOptions | None = None,
 ) -> None:
     """Poll every account until `stop_event` is set; blocking (run it in a thread worker).
 
-    `on_report` is called from the poller's threads after each sync of an account
-    (the TUI posts a message from it; it must not touch widgets).
+    `on_report` is called from the poller's threads after each sync of an account,
+    `progress(account, folder, done, total)` after each committed batch (the TUI
+    posts messages from both; they must not touch widgets).
     """
     from agentdesk.channels.chat.runner import ChatAccounts  # imports this module
     from agentdesk.channels.chat.settings import load_chat_accounts
@@ -234,7 +236,7 @@ def run_poller(
     threads = [
         threading.Thread(
             target=_account_loop,
-            args=(store, account, holder, stop_event, on_report, options),
+            args=(store, account, holder, stop_event, on_report, options, progress),
             name=f"agentdesk-imap-{account.name}",
             daemon=True,
         )
@@ -281,6 +283,7 @@ def _account_loop(
     stop: threading.Event,
     on_report: Callable[[AccountReport], None] | None,
     options: PollerOptions,
+    progress: Progress | None = None,
 ) -> None:
     """Connect, sync, wait (IDLE or sleep), repeat; back off after errors."""
     name = f"imap:{account.name}"
@@ -294,7 +297,7 @@ def _account_loop(
             try:
                 client = connect(account.imap)
                 while not stop.is_set():
-                    report = sync_account(store, account, holder, client=client)
+                    report = sync_account(store, account, holder, progress, client=client)
                     if on_report:
                         on_report(report)
                     if report.error:

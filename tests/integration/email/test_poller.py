@@ -49,10 +49,15 @@ def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(
         settings = load_settings(write_config(tmp_path / "config.toml", server, user))
         stop = threading.Event()
         reports = []
+        steps: list[tuple[str, str, int, int]] = []
         thread = threading.Thread(
             target=run_poller,
             args=(store, settings, stop),
-            kwargs={"options": FAST, "on_report": reports.append},
+            kwargs={
+                "options": FAST,
+                "on_report": reports.append,
+                "progress": lambda *a: steps.append(a),
+            },
         )
         thread.start()
         try:
@@ -64,6 +69,7 @@ def test_poller_gets_mail_by_idle_and_survives_a_dovecot_restart(
             server.append(user, mail("After restart", message_id="<p2@customer.test>"))
             _wait(lambda: _count(store) == 2)
             assert any(r.error for r in reports), f"the restart was never noticed: {reports}"
+            assert ("shop", "INBOX", 1, 1) in steps
         finally:
             stop.set()
             thread.join(timeout=30)
