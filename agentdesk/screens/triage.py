@@ -11,6 +11,7 @@ conversation); a failure becomes the main screen's one error notice.
 | --- | --- |
 | s | snooze: 2h, 3d, tomorrow 9:00, mon, a date |
 | w | pending (waiting on the customer), back if no answer in N days |
+| alt+s | send the reply and set pending in the same step (follow-up from `[workflow]`) |
 | t | tag picker: fuzzy, creates new tags |
 | p | priority: then l, n, h or u |
 | / | search; results replace the inbox until cleared (empty search) or a view key |
@@ -43,9 +44,11 @@ from agentdesk.screens.triage_dialogs import (
     when_label,
 )
 from agentdesk.services import search, snooze, tags, triage, urgency, workflow
+from agentdesk.services.compose import Kind
 from agentdesk.services.kb import Article
 from agentdesk.services.triage import TickResult, TriageSettings
 from agentdesk.services.views import Cursor, Page, View
+from agentdesk.store.models import Status
 from agentdesk.text import one_line
 
 if TYPE_CHECKING:
@@ -59,6 +62,7 @@ EXCERPT_CHARS = 600
 TRIAGE_BINDINGS = [
     Binding("s", "snooze", "Snooze", id="snooze"),
     Binding("w", "pending", "Pending + follow-up", show=False, id="pending"),
+    Binding("alt+s", "send_pending", "Send, then pending", show=False, priority=True, id="send_pending"),
     Binding("t", "tag", "Tag", id="tag"),
     Binding("p", "priority", "Priority", show=False, id="priority"),
     Binding("slash", "search", "Search", id="search"),
@@ -80,12 +84,15 @@ class TriageActions:
     _search_caption: str = ""
     _triage: TriageSettings | None = None
     _warned: set[int]
+    _pending_sends: dict[int, str]
+    """Replies sent with alt+s, by conversation: their text (so a plain send is never pending)."""
 
     # -- set-up and the periodic tick ---------------------------------------------
 
     def on_mount(self: MainScreen) -> None:  # type: ignore[misc]
         """Read the triage config once, then run the upkeep tick now and every minute."""
         self._warned = set()
+        self._pending_sends = {}
         settings = getattr(self.app, "settings", None)
         try:
             self._triage = TriageSettings.from_config(settings.raw if settings else {}, settings.file if settings else None)
@@ -182,6 +189,19 @@ class TriageActions:
         self.inbox_list.focus()
 
     # -- snooze, pending, priority -------------------------------------------------------
+
+    def action_send_pending(self: MainScreen) -> None:  # type: ignore[misc]
+        """Send the reply and mark the conversation pending (waiting on the customer)."""
+        conversation = self.composer.conversation
+        if conversation is not None and self.composer.kind is Kind.REPLY:
+            self._pending_sends[conversation.id] = self.composer.text
+        self.action_send()
+
+    def after_send(self, conversation_id: int, kind: Kind, text: str) -> tuple[Status | None, timedelta | None]:
+        """In the send worker: the status (and follow-up) to set with this reply, if any."""
+        if kind is Kind.REPLY and self._pending_sends.pop(conversation_id, None) == text:
+            return Status.PENDING, self.triage_settings.follow_up
+        return None, None
 
     def action_snooze(self: MainScreen) -> None:  # type: ignore[misc]
         """Snooze the highlighted conversation until a time you type."""

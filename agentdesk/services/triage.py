@@ -25,8 +25,12 @@ from agentdesk.services.desk import Desk
 from agentdesk.services.kb import KnowledgeBase
 from agentdesk.services.search import SavedSearch, saved_searches
 from agentdesk.services.sla import SlaPolicy
+from agentdesk.services.timeparse import TimeParseError, parse_duration
 from agentdesk.services.urgency import WordLists
 from agentdesk.store.models import Agent, Conversation, Status
+
+
+DEFAULT_FOLLOW_UP = timedelta(days=3)
 
 
 def local_zone() -> tzinfo:
@@ -45,17 +49,27 @@ class TriageSettings:
     words: WordLists = field(default_factory=WordLists)
     searches: list[SavedSearch] = field(default_factory=list)
     kb: KnowledgeBase | None = None
+    follow_up: timedelta | None = DEFAULT_FOLLOW_UP
+    """"Send, then pending" brings the conversation back after this long without an answer."""
 
     @classmethod
     def from_config(cls, raw: dict[str, Any], file: Path | str | None = None) -> TriageSettings:
-        """Read `[agent] timezone`, `[sla]`, `[urgency]`, `[searches]` and `[kb]`."""
+        """Read `[agent] timezone`, `[sla]`, `[urgency]`, `[searches]`, `[kb]` and
+        `[workflow] follow_up` ("3d"; "0" for none)."""
         agent = raw.get("agent", {})
         name = agent.get("timezone") if isinstance(agent, dict) else None
         try:
             tz = ZoneInfo(str(name)) if name else local_zone()
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ConfigError("agent.timezone", file, f"unknown time zone {name!r}") from error
+        workflow = raw.get("workflow", {})
+        follow = workflow.get("follow_up", "3d") if isinstance(workflow, dict) else "3d"
+        try:
+            follow_up = parse_duration(follow) if str(follow) not in {"0", ""} else None
+        except TimeParseError as error:
+            raise ConfigError("workflow.follow_up", file, str(error)) from error
         return cls(
+            follow_up=follow_up,
             tz=tz,
             sla=SlaPolicy.from_config(raw, file),
             words=WordLists.from_config(raw),

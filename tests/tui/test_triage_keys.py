@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import select
@@ -148,3 +149,20 @@ async def test_triage_views_and_palette_list_every_triage_action(console: Agentd
         assert {"Snooze", "Tag", "Priority", "Search", "Why urgent?", "Articles", "Review queue",
                 "Pending + follow-up", "View: snoozed", "View: breaching soon", "View: needs approval",
                 "View: mentions"} <= titles
+
+
+async def test_alt_s_sends_and_sets_pending_with_follow_up(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        cid = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("r", *"Could you send a photo?", "alt+s")
+        await until(pilot, lambda: _conv(demo_desk, cid).status == Status.PENDING)
+        conv = _conv(demo_desk, cid)
+        assert conv.follow_up_at is not None and conv.follow_up_at - conv.updated_at == timedelta(days=3)
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.inbox_list.current is not None and screen.inbox_list.current.id != cid)
+        other = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("r", *"Thanks!", "ctrl+s")  # a plain send leaves the status alone
+        await until(pilot, lambda: _conv(demo_desk, other).message_count > 1 and any(
+            m.text == "Thanks!" for m in (screen.customer.detail.messages if screen.customer.detail else [])))
+        assert _conv(demo_desk, other).status == Status.OPEN
