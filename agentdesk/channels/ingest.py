@@ -17,7 +17,7 @@ from agentdesk.channels.mime import ParsedMail, parse
 from agentdesk.channels.threading import match_thread
 from agentdesk.clock import utcnow
 from agentdesk.services.intake import add_inbound, find_or_create_customer, new_conversation
-from agentdesk.store.models import Attachment, Conversation, Direction, Event, Message
+from agentdesk.store.models import Attachment, Conversation, Customer, Direction, Event, Message
 from agentdesk.text import one_line
 
 UNKNOWN_SENDER = "unknown sender"
@@ -84,9 +84,12 @@ def store_mail(
         )
         conv.automatic = mail.auto_kind is not None
     else:
-        customer = find_or_create_customer(
-            session, "email", mail.from_address or UNKNOWN_SENDER, mail.from_name
-        )
+        # A reply in a known thread stays with that thread's customer; a colleague in
+        # Cc answering from another address does not become a customer of their own.
+        found = session.get(Customer, conv.customer_id)
+        assert found is not None
+        customer = found
+    # The From display name fills a name we did not know (it was the bare address).
     if mail.from_name and customer.name in ("", customer_address(mail)):
         customer.name = one_line(mail.from_name, 200)
     message = Message(
