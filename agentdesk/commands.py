@@ -15,12 +15,13 @@ class ConsoleCommands(Provider):
         """(title, key, action) for every described binding on the screen below the palette."""
         from agentdesk.screens.main import MainScreen
         from agentdesk.widgets.inbox_list import InboxList
+        from agentdesk.widgets.reply_area import ReplyArea
 
         screen = next((s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen)), None)
         if screen is None:
             return []
         found: list[tuple[str, str, str]] = []
-        for source in (MainScreen.BINDINGS, InboxList.BINDINGS):
+        for source in (MainScreen.BINDINGS, InboxList.BINDINGS, ReplyArea.BINDINGS):
             for binding in source:
                 if isinstance(binding, Binding) and binding.description:
                     found.append((binding.description, binding.key.split(",")[0], binding.action))
@@ -30,12 +31,19 @@ class ConsoleCommands(Provider):
     async def _run(self, action: str) -> None:
         from agentdesk.screens.main import MainScreen
         from agentdesk.widgets.inbox_list import InboxList
+        from agentdesk.widgets.reply_area import ReplyArea
 
         screen = next(s for s in reversed(self.app.screen_stack) if isinstance(s, MainScreen))
         if action.startswith("app."):
             await self.app.run_action(action.removeprefix("app."))
         elif any(b.action == action for b in InboxList.BINDINGS if isinstance(b, Binding)):
             await screen.query_one(InboxList).run_action(action)
+        elif any(b.action == action for b in ReplyArea.BINDINGS if isinstance(b, Binding)):
+            # Template keys act on the composer: open it on the conversation first.
+            area = screen.query_one(ReplyArea)
+            if self.app.focused is not area:
+                await screen.run_action("reply")
+            await area.run_action(action)
         else:
             await screen.run_action(action)
 

@@ -46,6 +46,7 @@ from agentdesk.services.compose import Kind
 from agentdesk.services.views import VIEW_TITLES, Cursor, View
 from agentdesk.store.models import Status
 from agentdesk.widgets.composer import Composer
+from agentdesk.widgets.reply_area import ReplyArea
 from agentdesk.widgets.customer_pane import CustomerPane
 from agentdesk.widgets.inbox_list import InboxList
 from agentdesk.widgets.team_link import TeamLink, header_label, row_label
@@ -529,6 +530,7 @@ class MainScreen(TriageActions, Screen[None]):
                 [
                     ("Console", list(self.BINDINGS) + list(self.app.BINDINGS)),
                     ("Inbox", list(InboxList.BINDINGS)),
+                    ("Composer", list(ReplyArea.BINDINGS) + list(Composer.BINDINGS)),
                 ]
             )
         )
