@@ -298,6 +298,8 @@ def _account_loop(
                 client = connect(account.imap)
                 while not stop.is_set():
                     report = sync_account(store, account, holder, progress, client=client)
+                    if report.busy:  # another poller took the account over: wait outside
+                        break
                     if on_report:
                         on_report(report)
                     if report.error:
