@@ -89,7 +89,10 @@ def _facts_sql(d: Dialect, targets: dict[str, float], default: float) -> str:
         SELECT e.conversation_id AS cid, e.action, e.at,
                LAG(e.action) OVER w AS prev_action, LAG(e.at) OVER w AS prev_at
         FROM event e JOIN cohort ON cohort.id = e.conversation_id
-        WHERE e.action >= 'status:' AND e.action < 'status;'  -- a range the index can seek
+        -- "status:*", and "snooze" (which can reopen a closed one too): one index range
+        -- from 'snooze' to 'status;', then the exact test
+        WHERE e.action >= 'snooze' AND e.action < 'status;'
+          AND (e.action = 'snooze' OR e.action >= 'status:')
         WINDOW w AS (PARTITION BY e.conversation_id ORDER BY e.at, e.id)
     ),
     closes AS (

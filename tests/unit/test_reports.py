@@ -11,10 +11,11 @@ import pytest
 from sqlmodel import select
 
 from agentdesk import clock
+from agentdesk.services import conversations, snooze
 from agentdesk.services.reports import By, Period, build_report, conversation_ids
 from agentdesk.store import Store
 from agentdesk.store.models import Conversation, CsatRating, Status
-from tests.report_fixture import NOW, H, M, build_shop
+from tests.report_fixture import NOW, H, M, Shop, at, build_shop
 from tests.seed import desk
 
 
@@ -127,3 +128,20 @@ def test_an_empty_period(store: Store) -> None:
     report = build_report(desk(store), Period.last(30, NOW))
     assert report.headline.conversations == 0 and report.headline.first_response.median is None
     assert report.longest_wait is None and report.by_channel == [] and len(report.by_day) == 31
+
+
+def test_a_snooze_after_a_close_is_a_reopen(store: Store) -> None:
+    s = Shop(store)
+    cid = s.customer_writes(at("11-18 09:00"), "Where is it?")
+    s.reply("ada", cid, at("11-18 10:00"))
+    s.close(cid, at("11-18 11:00"))
+    clock.freeze(at("11-18 15:00"))  # closed for 4h, then snoozed: it is live again
+    snooze.snooze(s.ada, cid, at("11-19 09:00"))
+    clock.freeze(at("11-19 10:00"))
+    conversations.set_status(s.ada, cid, Status.CLOSED)
+    clock.freeze(NOW)
+    h = build_report(desk(store), Period.last(7, NOW)).headline
+    assert (h.reopen_rate, h.fcr_rate) == (1.0, 0.0)
+    # Open 9:00-11:00, closed 11:00-15:00 (not counted), live 15:00 to 10:00 next day.
+    assert h.resolution.median == 2 * H + 19 * H
+    clock.freeze(None)
