@@ -208,3 +208,24 @@ async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
         assert screen.composer._pending is not None
     # Quitting inside the window sends it rather than losing it.
     assert [m.text for m in out_messages(demo_desk, 1)][-1] == "sent on quit"
+
+
+async def test_customer_text_stays_literal_and_the_sandbox_refuses_in_the_composer(
+    demo_desk: Desk, no_user_config: None, tmp_path: Path
+) -> None:
+    from agentdesk.store.models import Conversation, Customer
+
+    with demo_desk.store.session() as session:
+        conversation = session.get(Conversation, 1)
+        customer = session.get(Customer, conversation.customer_id)  # type: ignore[union-attr]
+        customer.name = "{{ 7*7 }} {% for x in range(3) %}x{% endfor %} [b]bold[/b]"  # type: ignore[union-attr]
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "evil.md").write_text("---\nname: evil\nshortcut: evil\nkind: snippet\n---\n"
+                                  "{{ customer.__class__.__mro__ }}\n")
+    async with make_app(demo_desk, settings_for(tmp_path)).run_test(size=(120, 40)) as pilot:
+        _screen, area = await replying(pilot, 1)
+        await pilot.press(*";hello", "tab")
+        assert area.text == "Hello {{ 7*7 }} {% for x in range(3) %}x{% endfor %} [b]bold[/b],"
+        await pilot.press("enter", *";evil", "tab")
+        assert area.text.endswith(";evil")  # refused by the sandbox: nothing inserted
