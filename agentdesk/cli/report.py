@@ -105,9 +105,12 @@ def _print_csv(report: Report, by: By) -> None:
 def report(
     ctx: typer.Context,
     since: Annotated[
-        str | None, typer.Option(help="First day (YYYY-MM-DD, UTC); default 30 days ago.")
+        str | None,
+        typer.Option(metavar="DATE", help="First day (YYYY-MM-DD, UTC); default 30 days ago."),
     ] = None,
-    until: Annotated[str | None, typer.Option(help="Last day, included; default now.")] = None,
+    until: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Last day, included; default now.")
+    ] = None,
     by: Annotated[By, typer.Option(help="The breakdown for the table and the CSV.")] = By.CHANNEL,
     as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="The --by breakdown as CSV.")] = False,
