@@ -26,6 +26,7 @@ from agentdesk.templates.latte import coverage, letters
 from agentdesk.templates.loader import errors
 from agentdesk.templates.model import NAME_RE, skeleton
 from agentdesk.templates.render import RenderError
+from agentdesk.templates.settings import for_store
 
 app = typer.Typer(help="Canned replies: list, show, check and create templates.", no_args_is_help=True)
 
@@ -160,6 +161,7 @@ def _render(state: CliState, conversation_id: int, name: str, values: dict[str, 
     if template is None:
         raise fail(f"no template {name!r} (see `agentdesk templates list`)")
     desk = state.desk()
+    settings = for_store(settings, desk.is_demo())
     try:
         detail = conversations.open_detail(desk, conversation_id)
     except conversations.NotFound as error:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from agentdesk.templates.marks import PLACEHOLDER_RE
+
 
 class Step(StrEnum):
     LISTEN = "listen"
@@ -114,7 +116,6 @@ class Part:
     steps: frozenset[Step]
 
 
-_PLACEHOLDER = re.compile(r"«[^«»\n]*»")
 
 
 def part_present(part: Part, draft: str, threshold: float = 0.6) -> bool:
@@ -124,7 +125,7 @@ def part_present(part: Part, draft: str, threshold: float = 0.6) -> bool:
     normalised, so filling a placeholder or rewrapping a line keeps the part.
     """
     flat = " ".join(draft.split())
-    pieces = [" ".join(p.split()) for p in _PLACEHOLDER.split(part.text)]
+    pieces = [" ".join(p.split()) for p in PLACEHOLDER_RE.sub("\x00", part.text).split("\x00")]
     pieces = [p for p in pieces if len(p) >= 3]
     total = sum(len(p) for p in pieces)
     if total == 0:
@@ -176,7 +177,7 @@ def coverage(draft: str, parts: Iterable[Part] = ()) -> Coverage:
     for part in parts:
         if part.steps and part_present(part, draft):
             from_templates |= part.steps
-    return Coverage(frozenset(from_templates), cues(_PLACEHOLDER.sub(" ", draft)))
+    return Coverage(frozenset(from_templates), cues(PLACEHOLDER_RE.sub(" ", draft)))
 
 
 def letters(steps: Sequence[Step] | frozenset[Step]) -> str:

@@ -22,11 +22,10 @@ from jinja2.exceptions import SecurityError, TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from agentdesk.templates.latte import Part, Step, parse_steps
+from agentdesk.templates.marks import CLOSE, OPEN, PLACEHOLDER_RE, placeholder
 from agentdesk.templates.model import MARKER_RE, Template
 from agentdesk.text import clean
 
-OPEN, CLOSE = "«", "»"
-PLACEHOLDER_RE = re.compile(r"«([^«»\n]*)»")
 # Part boundaries survive rendering as NUL-delimited sentinels; values can never
 # contain NUL (clean() strips control characters), so a customer cannot forge one.
 _SENTINEL_RE = re.compile(r"\x00LATTE:([a-z,]*)\x00\n?")
@@ -42,13 +41,9 @@ class RenderError(Exception):
         self.line = line
 
 
-def placeholder(label: str) -> str:
-    return f"{OPEN}{label}{CLOSE}"
-
-
-def value_text(value: object) -> str:
-    """A context value as text that can never act as markup, control or placeholder."""
-    text = clean(str(value), keep_newlines=False).strip()
+def value_text(value: object, *, keep_newlines: bool = False) -> str:
+    """A value as text that can never act as a control sequence or a placeholder."""
+    text = clean(str(value), keep_newlines=keep_newlines).strip()
     return text.replace(OPEN, "").replace(CLOSE, "")
 
 
@@ -160,7 +155,8 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
     def swap(match: re.Match[str]) -> str:
         key = match[1]
-        return value_text(values[key]) if key in values else match[0]
+        # The agent's own values (`--set`) may span lines; customer values never reach here.
+        return value_text(values[key], keep_newlines=True) if key in values else match[0]
 
     return PLACEHOLDER_RE.sub(swap, text)
 

@@ -20,7 +20,7 @@ dir and the personal one `templates/` in the user's config dir.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,8 @@ import platformdirs
 from agentdesk.config import APP_NAME, ConfigError, Settings, config_dir
 
 LIBRARY = Path(__file__).with_name("library")
+#: The shop a demo store (`agentdesk demo`) plays, when the config names none.
+DEMO_SHOP_NAME = "The Tea Shop"
 ORIGINS = ("library", "team", "personal")
 
 
@@ -100,3 +102,10 @@ def template_settings(settings: Settings) -> TemplateSettings:
     if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
         raise ConfigError("latte.block_agents", file, f"expected a list of logins, got {agents!r}")
     return TemplateSettings(folders, shop, block or settings.agent.login in agents)
+
+
+def for_store(settings: TemplateSettings, is_demo: bool) -> TemplateSettings:
+    """On a demo store, sign as the demo's shop unless `[shop] name` says otherwise."""
+    if is_demo and "name" not in settings.shop:
+        return replace(settings, shop={**settings.shop, "name": DEMO_SHOP_NAME})
+    return settings

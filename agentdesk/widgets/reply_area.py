@@ -37,7 +37,7 @@ from agentdesk.services.views import ConversationDetail
 from agentdesk.templates import Coverage, Part, Template, TemplateSet, coverage, load, render_for
 from agentdesk.templates.insert import first_in, next_span, shortcut_before, stack
 from agentdesk.templates.render import RenderError
-from agentdesk.templates.settings import TemplateSettings, template_settings
+from agentdesk.templates.settings import TemplateSettings, for_store, template_settings
 
 
 #: What Alt+digit arrives as in real terminals: most (and tmux, and ssh) send ESC+digit,
@@ -111,6 +111,8 @@ class ReplyArea(TextArea):
     def load_templates(self) -> None:
         """Read the library, team and personal folders (disk IO: off the UI thread)."""
         settings = template_settings(self._settings())
+        desk = getattr(self.app, "desk", None)
+        settings = for_store(settings, desk is not None and desk.is_demo())
         self.post_message(self.TemplatesLoaded(load(settings.folders), settings))
 
     def on_reply_area_templates_loaded(self, message: TemplatesLoaded) -> None:

@@ -202,3 +202,10 @@ def test_check_reports_each_error_kind_with_file_and_line(tmp_path: Path) -> Non
     assert (partial, 5, "unknown LATTE step 'dance' in marker") in found
     assert (header, 3, "slot '12'") in found
     assert (header, 4, "unknown header key 'colour'") in found
+
+
+def test_french_quotes_are_not_placeholders_and_set_values_may_span_lines() -> None:
+    assert placeholders_in("« Bonjour », «\u202fOui\u202f» and «fill me»") == ("fill me",)
+    assert fill("Steps:\n«steps»", {"steps": "1. Open it\n2. Rinse"}) == "Steps:\n1. Open it\n2. Rinse"
+    part = Part("I checked «what» and sent it today.", frozenset({Step.ACTION}))
+    assert Step.ACTION in coverage("I checked the tracking and sent it today.", [part]).from_templates
