@@ -209,6 +209,9 @@ class ReportsScreen(Screen[None]):
             self._fill_breakdown(self.query_one(f"#{tab_id}-table", DataTable), report, by)
         self.query_one("#backlog-bars", Static).update(backlog_content(report))
         self._fill_low(self.query_one("#low-table", DataTable), report)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("low").label = Content(f"Low ratings ({report.low_ratings_total})")
+        tabs.get_tab("backlog").label = Content(f"Backlog ({sum(b.count for b in report.backlog)})")
 
     def _fill_breakdown(self, table: DataTable[Text], report: Report, by: By) -> None:
         table.clear(columns=True)
