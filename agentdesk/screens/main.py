@@ -370,8 +370,8 @@ class MainScreen(TriageActions, Screen[None]):
     def _collided(self, collision: Collision, text: str, kind: Kind, held: bool) -> None:
         """The send stopped: show what changed; send anyway, edit or discard.
 
-        `held`: the reply had left the composer (its undo window ended); else the text is
-        still in the composer.
+        `held`: the reply's undo window had ended (the text may no longer be on screen if
+        the agent moved on); else it was stopped at Ctrl+S.
         """
         cid = collision.conversation_id
         newest = max(a.id for a in collision.customer_messages + collision.other_replies + collision.other_notes)
@@ -386,8 +386,7 @@ class MainScreen(TriageActions, Screen[None]):
                     self.composer.hold_send(cid, text, kind)
             elif choice is Choice.DISCARD:
                 self._compose_base.pop(cid, None)
-                if not held and on_it:
-                    self.composer.sent(cid, kind)
+                self.composer.sent(cid, kind)  # forgets the text, on screen or kept aside
                 self.store_action(cid, drafts.discard, "Draft discarded")
             else:  # edit: what arrived is now on screen, so it no longer stops the send
                 self._compose_base[cid] = newest

@@ -30,11 +30,23 @@ class Desk:
 
 
 def ensure_agent(session: Session, login: str, name: str | None = None) -> int:
-    """The id of the agent with this login; the row is created when missing."""
-    agent = session.exec(select(Agent).where(Agent.login == login)).first()
-    if agent is None:
-        agent = Agent(login=login, display_name=name or login)
-        session.add(agent)
-        session.flush()
-    assert agent.id is not None
-    return agent.id
+    """The id of the agent with this login; the row is created when missing.
+
+    Two workers (or two consoles) may ask for a new agent at once: the insert skips a
+    row that appeared meanwhile (ON CONFLICT DO NOTHING, SQLite and PostgreSQL alike)
+    instead of failing on the unique login.
+    """
+    agent_id = session.exec(select(Agent.id).where(Agent.login == login)).first()
+    if agent_id is None:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(Agent)
+            .values(login=login, display_name=name or login, role="agent")
+            .on_conflict_do_nothing(index_elements=["login"])
+        )
+        agent_id = session.exec(select(Agent.id).where(Agent.login == login)).one()
+    assert agent_id is not None
+    return agent_id

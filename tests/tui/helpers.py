@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from agentdesk.screens.main import MainScreen
 
@@ -17,7 +18,10 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one (live refresh)
+            pass
         await pilot.pause(0.02)
 
 

@@ -196,17 +196,19 @@ async def test_a_restarted_console_gets_its_draft_back(demo_path: Path, ada: Des
 
 
 async def test_a_customer_message_during_the_undo_window_stops_the_send(ada: Desk, bo: Desk) -> None:
-    app = make_app(ada, _settings(ada, undo_seconds=0.6))
+    app = make_app(ada, _settings(ada, undo_seconds=3))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         cid = screen.inbox_list.current.id  # type: ignore[union-attr]
         await pilot.press("r", *"On its way", "ctrl+s")
-        assert screen.composer.text == ""  # held in the undo window
+        await until(pilot, lambda: screen.composer.text_area.read_only)  # held in the undo window
         inbound(bo.store, text="Cancel my order please", conversation_id=cid)
         await until(pilot, lambda: isinstance(pilot.app.screen, CollisionScreen))
         assert "On its way" not in _outbox_texts(ada, cid)
-        await pilot.press("e")  # edit: the reply comes back into the composer
-        await until(pilot, lambda: screen.composer.text == "On its way")
+        await pilot.press("e")  # edit: the reply is editable again in the composer
+        await until(pilot, lambda: screen.composer.text == "On its way" and not screen.composer.text_area.read_only)
+        await pilot.press("end", *" today", "ctrl+s")
+        await until(pilot, lambda: "On its way today" in _outbox_texts(ada, cid), 8)
 
 
 async def test_two_consoles_see_each_other(demo_path: Path, ada: Desk, bo: Desk) -> None:

@@ -152,3 +152,31 @@ def test_datetimes_come_back_aware_utc(store: Store) -> None:
     conv_id, _ = inbound(store, at=at)
     detail = conversations.open_detail(desk(store), conv_id)
     assert detail.messages[0].sent_at == at and detail.messages[0].sent_at.tzinfo is not None
+
+
+def test_a_new_agent_created_by_many_workers_at_once_is_one_row(store: Store) -> None:
+    from agentdesk.store.models import Agent
+
+    stores = [Store.open(store.url, migrate=False) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    ids: list[int] = []
+    errors: list[Exception] = []
+
+    def run(s: Store) -> None:
+        barrier.wait()
+        try:
+            with s.session() as session:
+                ids.append(desk(s, "newbie").agent_id(session))
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.dispose()
+    assert errors == [] and len(set(ids)) == 1
+    with store.session() as session:
+        assert len(session.exec(select(Agent).where(Agent.login == "newbie")).all()) == 1
