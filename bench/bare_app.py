@@ -31,10 +31,10 @@ class Bare(App[None]):
 
     def _painted(self) -> None:
         target = os.environ.get("AGENTDESK_EXIT_AFTER_PAINT")
-        if target:
+        if target:  # the start-up probe; bench/keys_probe.py --bare keeps it running
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             Path(target).write_text(f"{time.time()!r} {peak_mb:.1f}")
-        self.exit()
+            self.exit()
 
 
 if __name__ == "__main__":

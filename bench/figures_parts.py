@@ -62,14 +62,21 @@ def keys(big: Path, scale: Scale, config: Path, state: dict[str, float]) -> list
                              queries=queries)
     samples = result["samples"]
     note = "; ".join(result["errors"])
+    # The floor: the same cursor moves in the bare Textual app's 50-row DataTable.
+    floor = probe.run_probe(big, config, presses=scale.presses, opens=0, views=0, queries=[], bare=True)
+    floor_moves = floor["samples"].get("move") or []
+    floor_p = {"p50": median(floor_moves), "p95": percentile(floor_moves, 0.95)} if floor_moves else {}
     figures: list[Figure] = []
     for kind, name, limit in (("move", "j/k move", 16.0), ("open", "open conversation", 50.0),
                               ("view", "switch view", None)):
         values = samples.get(kind) or []
         n = len(values)
-        figures.append(Figure(f"key to screen: {name} p50 (n={n})", median(values) if values else None, "ms"))
+        peer = floor_p if kind == "move" else {}
+        peer_name = "bare app, DataTable cursor move" if peer else ""
+        figures.append(Figure(f"key to screen: {name} p50 (n={n})", median(values) if values else None, "ms",
+                              peer.get("p50"), peer_name))
         p95 = Figure(f"key to screen: {name} p95 (n={n})", percentile(values, 0.95) if values else None, "ms",
-                     target=f"<= {limit:.0f} ms" if limit else "")
+                     peer.get("p95"), peer_name, target=f"<= {limit:.0f} ms" if limit else "")
         figures.append(check(p95, lambda f, limit=limit: f.value <= limit) if limit else p95)
     if note:
         figures[-1].note = note

@@ -20,7 +20,7 @@ import termios
 
 
 def run_probe(db: Path, config: Path, *, presses: int, opens: int, views: int,
-              queries: list[str], timeout: float = 900) -> dict[str, Any]:
+              queries: list[str], timeout: float = 900, bare: bool = False) -> dict[str, Any]:
     """The probe's samples (ms per kind), peak RSS (MB) and errors."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
@@ -30,9 +30,9 @@ def run_probe(db: Path, config: Path, *, presses: int, opens: int, views: int,
         out = Path(tmp) / "keys.json"
         argv = [sys.executable, "-m", "bench.keys_probe", str(db), str(config), str(out),
                 "--presses", str(presses), "--opens", str(opens), "--views", str(views),
-                "--queries", json.dumps(queries)]
-        log = Path(tmp) / "stderr"
-        process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=open(log, "wb"),
+                "--queries", json.dumps(queries)] + (["--bare"] if bare else [])
+        # Textual's driver writes the screen to stderr: that too goes to the terminal.
+        process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
                                    env=env, cwd=ROOT, start_new_session=True)
         os.close(slave)
         threading.Thread(target=_drain, args=(master,), daemon=True).start()
@@ -43,6 +43,10 @@ def run_probe(db: Path, config: Path, *, presses: int, opens: int, views: int,
             process.wait()
         finally:
             os.close(master)
+        crash = out.with_suffix(".crash")
+        if crash.exists():
+            raise RuntimeError(f"key probe crashed: {crash.read_text()[-1500:]}")
         if not out.exists():
-            raise RuntimeError(f"key probe failed ({process.returncode}): {log.read_text()[-2000:]}")
+            raise RuntimeError(f"key probe failed (exit {process.returncode}); run it by hand: "
+                               f"{' '.join(argv[1:3])} …")
         return json.loads(out.read_text())

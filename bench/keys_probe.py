@@ -108,6 +108,24 @@ class Probe:
 
     # -- the script -------------------------------------------------------------
 
+    def start_bare(self) -> None:
+        """The floor: the same presses on bench/bare_app.py's 50-row DataTable."""
+        from textual.widgets import DataTable
+
+        table = self.app.query_one(DataTable)
+        self.app.set_interval(1.0, self.watchdog)
+        for i in range(self.args.presses):
+            down = (i // 20) % 2 == 0
+            self.steps.append(self.table_move(table, "down" if down else "up"))
+        self.next_step()
+
+    def table_move(self, table: Any, key: str) -> Callable[[], None]:
+        def step() -> None:
+            target = max(0, min(table.cursor_row + (1 if key == "down" else -1), table.row_count - 1))
+            self.press(key, "move", lambda: table.cursor_row == target)
+
+        return step
+
     def start(self) -> None:
         inbox = self.screen.inbox_list
         if not inbox.rows:
@@ -178,8 +196,9 @@ class Probe:
 
     def finish(self) -> None:
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        inbox = getattr(self.screen, "inbox_list", None)
         result = {"samples": self.samples, "peak_rss_mb": peak_kb / 1024, "errors": self.errors,
-                  "rows_loaded": len(self.screen.inbox_list.rows)}
+                  "rows_loaded": len(inbox.rows) if inbox is not None else 0}
         Path(self.args.out).write_text(json.dumps(result))
         self.app.exit()
 
@@ -193,21 +212,29 @@ def main() -> None:
     parser.add_argument("--opens", type=int, default=200)
     parser.add_argument("--views", type=int, default=200)
     parser.add_argument("--queries", default="", help="a JSON list of search queries")
+    parser.add_argument("--bare", action="store_true", help="the floor: bench/bare_app.py instead")
     args = parser.parse_args()
     queries = json.loads(args.queries) if args.queries else []
-    settings = load_settings(args.config)
-    desk = Desk(Store.open(args.db), settings.agent)
-    app = make_app(desk, settings)
+    if args.bare:
+        from bench.bare_app import Bare
+
+        app: Any = Bare()
+        ready: Callable[[], bool] = lambda: bool(app.query("DataTable")) and app.query_one("DataTable").row_count > 0
+    else:
+        settings = load_settings(args.config)
+        desk = Desk(Store.open(args.db), settings.agent)
+        app = make_app(desk, settings)
+        ready = lambda: bool(app.screen_stack) and hasattr(app.screen, "inbox_list")
     probe = Probe(app, args, queries)
 
     async def run() -> None:
         task = asyncio.create_task(app.run_async())
-        while not app.is_running or not app.screen_stack or not hasattr(app.screen, "inbox_list"):
+        while not app.is_running or not ready():
             if task.done():
                 break
             await asyncio.sleep(0.02)
         else:
-            app.call_later(probe.start)
+            app.call_later(probe.start_bare if args.bare else probe.start)
         await task
 
     profile = os.environ.get("BENCH_PROFILE")  # a pyinstrument text report of the whole probe
@@ -224,4 +251,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except Exception:  # stderr is the terminal: leave the reason where bench/keys.py looks
+        import traceback
+
+        Path(sys.argv[3]).with_suffix(".crash").write_text(traceback.format_exc())
+        raise
