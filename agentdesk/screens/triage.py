@@ -19,6 +19,8 @@ conversation); a failure becomes the main screen's one error notice.
 | K | knowledge-base articles for the conversation (insert link or excerpt) |
 | Q | review queue (leads) / replies returned to you |
 | 6-9 | views: snoozed, breaching soon, needs approval, mentions |
+| space, * | mark a row for a bulk action (s, w, t, p, C, M apply to the marked rows); clear marks |
+| C, M | close / assign to me the marked rows (or the highlighted one) |
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from agentdesk.screens.triage_dialogs import (
     UrgencyScreen,
     when_label,
 )
-from agentdesk.services import search, snooze, tags, triage, urgency, workflow
+from agentdesk.services import conversations, search, snooze, tags, triage, urgency, workflow
 from agentdesk.services.compose import Kind
 from agentdesk.services.kb import Article
 from agentdesk.services.triage import TickResult, TriageSettings
@@ -69,6 +71,10 @@ TRIAGE_BINDINGS = [
     Binding("U", "why_urgent", "Why urgent?", show=False, id="urgency"),
     Binding("K", "articles", "Articles", show=False, id="articles"),
     Binding("Q", "review_queue", "Review queue", show=False, id="review_queue"),
+    Binding("space", "mark", "Mark for bulk", show=False, id="mark"),
+    Binding("asterisk", "unmark_all", "Unmark all", show=False, id="unmark_all"),
+    Binding("C", "close_marked", "Close marked", show=False, id="close_marked"),
+    Binding("M", "assign_marked", "Assign marked to me", show=False, id="assign_marked"),
     Binding("6", "view('snoozed')", "View: snoozed", show=False, id="view.snoozed"),
     Binding("7", "view('breaching')", "View: breaching soon", show=False, id="view.breaching"),
     Binding("8", "view('needs_approval')", "View: needs approval", show=False, id="view.needs_approval"),
@@ -203,65 +209,122 @@ class TriageActions:
             return Status.PENDING, self.triage_settings.follow_up
         return None, None
 
-    def action_snooze(self: MainScreen) -> None:  # type: ignore[misc]
-        """Snooze the highlighted conversation until a time you type."""
+    # -- marks: the rows a bulk action applies to ------------------------------------------
+
+    def _targets(self: MainScreen) -> list[int]:  # type: ignore[misc]
+        """The marked conversations (in list order), else the highlighted one."""
+        marked = self.inbox_list.marked
+        if marked:
+            return [r.id for r in self.inbox_list.rows if r.id in marked]
+        cid = self._current_id()
+        return [] if cid is None else [cid]
+
+    @staticmethod
+    def _which(ids: list[int]) -> str:
+        return f"#{ids[0]}" if len(ids) == 1 else f"{len(ids)} conversations"
+
+    def _bulk(self: MainScreen, ids: list[int], change: Any, notice: str) -> None:  # type: ignore[misc]
+        """Apply `change(desk, ids)` in a worker; the marks go once it is asked for."""
+        self.store_action(ids[0], lambda d, _: change(d, ids), notice)
+        self._set_marks(frozenset())
+
+    def _set_marks(self: MainScreen, marks: frozenset[int]) -> None:  # type: ignore[misc]
+        self.inbox_list.marked = marks
+        self.inbox_list.refresh()
+        if marks:
+            self.inbox_list.border_title = f"Inbox · {len(marks)} marked"
+        else:
+            self.inbox_list.border_title = "Inbox"
+
+    def action_mark(self: MainScreen) -> None:  # type: ignore[misc]
+        """Mark or unmark the highlighted row for a bulk action, and move down."""
         if (cid := self._current_id()) is None:
+            return
+        self._set_marks(self.inbox_list.marked ^ {cid})
+        self.inbox_list.action_cursor_down()
+
+    def action_unmark_all(self: MainScreen) -> None:  # type: ignore[misc]
+        """Forget every mark."""
+        self._set_marks(frozenset())
+
+    def action_close_marked(self: MainScreen) -> None:  # type: ignore[misc]
+        """Close the marked conversations (or the highlighted one)."""
+        if ids := self._targets():
+            self._bulk(ids, lambda d, i: [conversations.set_status(d, c, Status.CLOSED) for c in i],
+                       f"{self._which(ids)} closed")
+
+    def action_assign_marked(self: MainScreen) -> None:  # type: ignore[misc]
+        """Assign the marked conversations (or the highlighted one) to me."""
+        if ids := self._targets():
+            self._bulk(ids, lambda d, i: [conversations.assign_to_me(d, c) for c in i],
+                       f"{self._which(ids)} assigned to you")
+
+    # -- snooze, pending, priority ------------------------------------------------------------
+
+    def action_snooze(self: MainScreen) -> None:  # type: ignore[misc]
+        """Snooze the highlighted (or marked) conversations until a time you type."""
+        if not (ids := self._targets()):
             return
         tz = self.triage_settings.tz
 
         def chosen(moment: datetime | None) -> None:
             if moment is not None:
-                self.store_action(cid, lambda d, i: snooze.snooze(d, i, moment),
-                                  f"#{cid} snoozed until {when_label(moment, tz)}")
+                self._bulk(ids, lambda d, i: snooze.snooze(d, i, moment),
+                           f"{self._which(ids)} snoozed until {when_label(moment, tz)}")
 
-        self.app.push_screen(SnoozePrompt(1, tz), chosen)
+        self.app.push_screen(SnoozePrompt(len(ids), tz), chosen)
 
     def action_pending(self: MainScreen) -> None:  # type: ignore[misc]
         """Waiting on the customer; back in the inbox if they stay silent that long."""
-        if (cid := self._current_id()) is None:
+        if not (ids := self._targets()):
             return
 
         def chosen(delta: timedelta | None) -> None:
             if delta is None:
                 return
             follow_up = delta if delta > timedelta(0) else None
-            notice = f"#{cid} pending" + (f", back in {delta.days or delta}" if follow_up else "")
-            self.store_action(cid, lambda d, i: snooze.set_pending(d, i, follow_up), notice.replace(" 0:", " "))
+            back = f", back after {delta}" if follow_up else ""
+            self._bulk(ids, lambda d, i: snooze.set_pending(d, i, follow_up), f"{self._which(ids)} pending{back}")
 
         self.app.push_screen(FollowUpPrompt(), chosen)
 
     def action_priority(self: MainScreen) -> None:  # type: ignore[misc]
         """Set the priority with one more key: l, n, h or u."""
         row = self.inbox_list.current
-        if (cid := self._current_id()) is None or row is None:
+        if not (ids := self._targets()) or row is None:
             return
 
         def chosen(priority: workflow.Priority | None) -> None:
             if priority is not None:
-                self.store_action(cid, lambda d, i: workflow.set_priority(d, i, priority),
-                                  f"#{cid} priority {priority.value}")
+                self._bulk(ids, lambda d, i: workflow.set_priority(d, i, priority),
+                           f"{self._which(ids)} priority {priority.value}")
 
         self.app.push_screen(PriorityPicker(row.priority), chosen)
 
     # -- tags ---------------------------------------------------------------------------------
 
     def action_tag(self: MainScreen) -> None:  # type: ignore[misc]
-        """Toggle a tag on the highlighted conversation (fuzzy picker, creates new ones)."""
-        if (cid := self._current_id()) is not None:
-            self.load_tags(cid)
+        """Toggle a tag on the highlighted conversation, or add one to the marked ones."""
+        if ids := self._targets():
+            self.load_tags(ids)
 
     @work(thread=True, group="tags", exit_on_error=False)
-    def load_tags(self: MainScreen, cid: int) -> None:  # type: ignore[misc]
+    def load_tags(self: MainScreen, ids: list[int]) -> None:  # type: ignore[misc]
         known = [t.name for t in tags.list_tags(self.desk)]
-        current = tags.tags_of_one(self.desk, cid)
-        self.app.call_from_thread(self._pick_tag, cid, known, current)
+        current = tags.tags_of_one(self.desk, ids[0]) if len(ids) == 1 else ()
+        self.app.call_from_thread(self._pick_tag, ids, known, current)
 
-    def _pick_tag(self: MainScreen, cid: int, known: list[str], current: tuple[str, ...]) -> None:  # type: ignore[misc]
+    def _pick_tag(self: MainScreen, ids: list[int], known: list[str], current: tuple[str, ...]) -> None:  # type: ignore[misc]
         def chosen(name: str | None) -> None:
-            if name:
-                self.toggle_tag(cid, name)
+            if not name:
+                return
+            if len(ids) == 1:
+                self.toggle_tag(ids[0], name)
+            else:
+                self._bulk(ids, lambda d, i: tags.add_tag(d, i, name), f"{self._which(ids)} tagged “{one_line(name)}”")
 
-        self.app.push_screen(TagPicker(known, current, f"Tags of #{cid}"), chosen)
+        title = f"Tags of #{ids[0]}" if len(ids) == 1 else f"Add a tag to {len(ids)} conversations"
+        self.app.push_screen(TagPicker(known, current, title), chosen)
 
     @work(thread=True, group="actions", exit_on_error=False)
     def toggle_tag(self: MainScreen, cid: int, name: str) -> None:  # type: ignore[misc]

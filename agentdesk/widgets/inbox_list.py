@@ -91,6 +91,9 @@ class InboxList(ScrollView, can_focus=True):
         Binding("enter", "open", "Open", id="inbox.open"),
     ]
 
+    marked: frozenset[int] = frozenset()
+    """Conversations marked (space) for a bulk action (agentdesk.screens.triage); shown with •."""
+
     cursor: reactive[int] = reactive(0, always_update=True, init=False)
     """Index of the highlighted row among the loaded ones."""
 
@@ -271,7 +274,7 @@ class InboxList(ScrollView, can_focus=True):
     ) -> list[Segment]:
         """One row laid out in columns that shrink to fit the width (80 columns and up)."""
         now = utcnow()
-        mark = "!" if row.priority in ("high", "urgent") else " "
+        mark = "•" if row.id in self.marked else ("!" if row.priority in ("high", "urgent") else " ")
         channel_w = 9 if width >= 90 else 6
         customer_w = 18 if width >= 100 else 14
         tail = [

@@ -166,3 +166,23 @@ async def test_alt_s_sends_and_sets_pending_with_follow_up(console: AgentdeskApp
         await until(pilot, lambda: _conv(demo_desk, other).message_count > 1 and any(
             m.text == "Thanks!" for m in (screen.customer.detail.messages if screen.customer.detail else [])))
         assert _conv(demo_desk, other).status == Status.OPEN
+
+
+async def test_space_marks_rows_for_bulk_snooze_tag_and_close(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        first, second, third = (r.id for r in screen.inbox_list.rows[:3])
+        await pilot.press("space", "space")  # marks the first two, the cursor moves down
+        assert screen.inbox_list.marked == {first, second}
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TagPicker))
+        await pilot.press(*"batch", "enter")
+        await until(pilot, lambda: tags.tags_of_one(demo_desk, first) == ("batch",) == tags.tags_of_one(demo_desk, second))
+        assert tags.tags_of_one(demo_desk, third) == () and not screen.inbox_list.marked
+        await pilot.press("home", "space", "space", "s", *"3d", "enter")
+        await until(pilot, lambda: _conv(demo_desk, first).status == _conv(demo_desk, second).status == Status.SNOOZED)
+        await until(pilot, lambda: screen.inbox_list.rows[0].id == third)
+        await pilot.press("space", "space", "asterisk")  # marks forgotten
+        assert not screen.inbox_list.marked
+        await pilot.press("home", "space", "space", "C")
+        await until(pilot, lambda: _conv(demo_desk, third).status == Status.CLOSED)
