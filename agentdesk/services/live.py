@@ -18,6 +18,8 @@ Watcher re-reads it when the next heartbeat is due to expire.
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +32,7 @@ from agentdesk.clock import utcnow
 from agentdesk.services import presence
 from agentdesk.services.desk import Desk
 from agentdesk.store import Store
-from agentdesk.store.models import Event, Message, OutboxItem, OutboxStatus
+from agentdesk.store.models import Event, Message, OutboxItem, OutboxStatus, PollerLease
 
 #: The LISTEN/NOTIFY channel of migration 0003.
 CHANNEL = "agentdesk_changes"
@@ -190,17 +192,13 @@ class PollerService:
 
 def poller_services(store: Store) -> list[PollerService]:
     """Unexpired poller leases: while there is one, a console leaves polling to it."""
-    from sqlmodel import col, select as sm_select
-
-    from agentdesk.store.models import PollerLease
-
-    with store.session() as session:
-        rows = session.exec(
-            sm_select(PollerLease)
-            .where(col(PollerLease.expires_at) > utcnow())
-            .order_by(col(PollerLease.account))
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            select(PollerLease.account, PollerLease.holder, PollerLease.expires_at)  # type: ignore[call-overload]
+            .where(PollerLease.expires_at > utcnow())
+            .order_by(PollerLease.account)
         ).all()
-        return [PollerService(r.account, r.holder, r.expires_at) for r in rows]
+    return [PollerService(account, holder, expires_at) for account, holder, expires_at in rows]
 
 
 def console_should_poll(store: Store) -> bool:
@@ -209,8 +207,5 @@ def console_should_poll(store: Store) -> bool:
     On a team server `agentdesk poll` holds (and renews) the leases, so the consoles
     never connect to the mail server themselves; a lone console polls for itself.
     """
-    import os
-    import socket
-
     mine = f"{socket.gethostname()}:{os.getpid()}:"
     return not any(not s.holder.startswith(mine) for s in poller_services(store))
