@@ -17,6 +17,7 @@ from agentdesk.cli import customers as customers_cli
 from agentdesk.cli import report as report_cli
 from agentdesk.cli import sync as sync_cli
 from agentdesk.cli import tags as tags_cli
+from agentdesk.cli import triage as triage_cli
 from agentdesk.cli import templates as templates_cli
 from agentdesk.cli.state import CliState
 
@@ -53,6 +54,7 @@ agents_cli.register(app)
 admin_cli.register(app)
 customers_cli.register(app)
 tags_cli.register(app)
+triage_cli.register(app)
 report_cli.register(app)
 
 
