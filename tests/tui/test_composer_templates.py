@@ -119,7 +119,12 @@ async def test_tab_and_shift_tab_jump_between_placeholders_and_send_refuses_unti
 async def test_missing_variable_is_a_placeholder_and_latte_line_warns(
     demo_desk: Desk, no_user_config: None, tmp_path: Path
 ) -> None:
-    app = make_app(demo_desk, settings_for(tmp_path, shop={}, latte={"block_agents": ["demo"]}))
+    from agentdesk.store.models import Conversation, Customer
+
+    with demo_desk.store.session() as session:  # a customer known only by address: no first name
+        conversation = session.get(Conversation, 1)
+        session.get(Customer, conversation.customer_id).name = "ada@example.com"  # type: ignore[union-attr]
+    app = make_app(demo_desk, settings_for(tmp_path, latte={"block_agents": ["demo"]}))
     async with app.run_test(size=(120, 40)) as pilot:
         screen, area = await replying(pilot, 1)
         line = screen.composer.query_one(LatteLine)
@@ -127,13 +132,14 @@ async def test_missing_variable_is_a_placeholder_and_latte_line_warns(
         assert "missing: Listen, Acknowledge, Take action, Thank, Explain" in str(line.render())
         assert line.has_class("-blocking")
         assert screen.composer.send_problem() is not None
-        await pilot.press("enter", *";best", "tab")
-        assert area.text.endswith("Demo Agent\n«shop.name»") and area.selected_text == "«shop.name»"
-        await pilot.press(*"Tea", "alt+1", *"it is moving again", "tab")
-        assert area.selected_text == "«shop.name»"  # the inserted reply signs with it too
-        await pilot.press(*"Tea")
+        await pilot.press("enter", *";hi", "tab")
+        assert area.text.endswith("\nHi «customer.first_name»,")
+        assert area.selected_text == "«customer.first_name»"
+        await pilot.press(*"Ada", "end", "enter", "alt+1")
+        assert area.selected_text == "«customer.first_name»"  # the reply greets again
+        await pilot.press(*"Ada", "tab", *"it is moving again")
         assert str(line.render()) == "LATTE ✓L ✓A ✓T ✓T ✓E"
-        assert screen.composer.send_problem() is None
+        assert screen.composer.send_problem() is None, area.text
 
 
 async def test_ctrl_e_round_trips_through_the_editor(
