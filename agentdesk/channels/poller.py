@@ -34,6 +34,7 @@ from agentdesk.channels.imap import (
     sync_position,
 )
 from agentdesk.channels.outbox import deliver
+from agentdesk.services.triage import Upkeep
 from agentdesk.channels.smtp import EmailSender
 from agentdesk.config import Settings
 from agentdesk.store import Store
@@ -228,6 +229,7 @@ def run_poller(
     from agentdesk.channels.chat.settings import load_chat_accounts
 
     options = options or PollerOptions()
+    upkeep = Upkeep(store)  # snoozes and follow-ups come back even with no console open
     accounts = load_accounts(settings)
     holder = lease.new_holder()
     chats = ChatAccounts(
@@ -267,6 +269,7 @@ def run_poller(
                 chats.send()
             except Exception as error:
                 log.warning("sending the chat outbox failed: %s", error)
+            upkeep.maybe_run()
             stop_event.wait(options.send_interval)
     finally:
         stop_event.set()

@@ -30,6 +30,10 @@ class CliState:
         if self._settings is None:
             try:
                 self._settings = load_settings(self.config)
+                # SLA targets and urgency words for every writer this process runs (intake too).
+                from agentdesk.services.triage import TriageSettings
+
+                TriageSettings.from_config(self._settings.raw, self._settings.file).install()
             except ConfigError as error:
                 raise fail(str(error), 2) from error
         return self._settings

@@ -9,6 +9,8 @@ follow-ups, re-score urgency, and list conversations about to breach their SLA.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -19,7 +21,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from agentdesk.clock import utcnow
-from agentdesk.config import ConfigError
+from agentdesk.config import AgentSettings, ConfigError
 from agentdesk.services import sla, snooze, urgency
 from agentdesk.services.desk import Desk
 from agentdesk.services.kb import KnowledgeBase
@@ -27,7 +29,12 @@ from agentdesk.services.search import SavedSearch, saved_searches
 from agentdesk.services.sla import SlaPolicy
 from agentdesk.services.timeparse import TimeParseError, parse_duration
 from agentdesk.services.urgency import WordLists
+from agentdesk.store import Store
 from agentdesk.store.models import Agent, Conversation, Status
+
+log = logging.getLogger(__name__)
+#: Who the audit log names for upkeep done by the poller.
+SYSTEM_LOGIN = "agentdesk"
 
 
 DEFAULT_FOLLOW_UP = timedelta(days=3)
@@ -126,3 +133,26 @@ def tick(desk: Desk, rescore_limit: int = 200) -> TickResult:
     woken = snooze.wake(desk)
     rescored = urgency.refresh(desk, limit=rescore_limit)
     return TickResult(woken, rescored, approaching(desk))
+
+
+class Upkeep:
+    """`tick` at most once a minute, for a loop that runs anyway (the poller's).
+
+    Failures are logged and retried at the next minute: upkeep never stops polling.
+    """
+
+    def __init__(self, store: Store, every: float = 60.0) -> None:
+        self.desk = Desk(store, AgentSettings(login=SYSTEM_LOGIN, name=SYSTEM_LOGIN))
+        self.every = every
+        self._next = 0.0
+
+    def maybe_run(self) -> TickResult | None:
+        now = time.monotonic()
+        if now < self._next:
+            return None
+        self._next = now + self.every
+        try:
+            return tick(self.desk)
+        except Exception as error:  # a busy or unreachable store: next minute
+            log.warning("triage upkeep failed: %s", error)
+            return None

@@ -63,3 +63,21 @@ def test_tick_wakes_rescores_and_warns_of_breaches(tmp_path: Path) -> None:
         sla.configure(SlaPolicy())
         store.dispose()
         clock.freeze(None)
+
+
+def test_upkeep_runs_at_most_once_a_minute(tmp_path: Path) -> None:
+    clock.freeze(NOW)
+    store = Store.open(tmp_path / "store.db")
+    try:
+        sleeper, _ = inbound(store, at=NOW - timedelta(hours=1))
+        snooze.snooze(desk(store), sleeper, NOW + timedelta(minutes=1))
+        upkeep = triage.Upkeep(store, every=3600)
+        assert upkeep.maybe_run() is not None
+        clock.freeze(NOW + timedelta(minutes=2))
+        assert upkeep.maybe_run() is None  # not yet: once per `every`
+        upkeep._next = 0.0
+        result = upkeep.maybe_run()
+        assert result is not None and result.woken == [sleeper]
+    finally:
+        store.dispose()
+        clock.freeze(None)
