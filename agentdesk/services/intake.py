@@ -92,7 +92,8 @@ def add_inbound(session: Session, conv: Conversation, message: Message) -> Messa
             conv.closed_at = None
             conv.snoozed_until = None
         if conv.sla_due_at is None:
-            conv.sla_due_at = due_after(conv.channel, message.sent_at)
+            # First response until we answered once; then the next-response target.
+            conv.sla_due_at = due_after(conv.channel, message.sent_at, first=conv.first_response_at is None)
         conv.sort_due = conv.sla_due_at
     conv.last_message_at = max(conv.last_message_at, message.sent_at)
     conv.updated_at = utcnow()

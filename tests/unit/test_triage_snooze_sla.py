@@ -195,3 +195,13 @@ def test_configured_policy_sets_due_times_and_breaching_view(sqlite_store: Store
     assert sla.state_of("email", rows[later].sla_due_at) is SlaState.OK
     assert sla.state_of("email", rows[breached].sla_due_at) is SlaState.RED
     assert [r.id for r in inbox.page(ada, View.BREACHING).rows] == [breached, soon]
+
+
+def test_next_response_target_after_the_first_answer(sqlite_store: Store, frozen: datetime) -> None:
+    sla.configure(SlaPolicy.from_config({"sla": {"email": {"first_response": "8h", "next_response": "2h"}}}))
+    conv_id, _ = inbound(sqlite_store, at=frozen)
+    ada = desk(sqlite_store)
+    assert inbox.page(ada, View.OPEN).rows[0].sla_due_at == frozen + timedelta(hours=8)
+    compose.queue(ada, conv_id, "Looking into it")
+    inbound(sqlite_store, at=frozen + timedelta(hours=1), conversation_id=conv_id, text="thanks, and?")
+    assert inbox.page(ada, View.OPEN).rows[0].sla_due_at == frozen + timedelta(hours=3)
