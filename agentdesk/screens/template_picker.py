@@ -29,6 +29,7 @@ from agentdesk.templates import Template, TemplateSet
 from agentdesk.templates.latte import letters
 from agentdesk.templates.render import RenderError
 from agentdesk.templates.suggest import search
+from agentdesk.text import one_line
 
 
 class TemplatePicker(ModalScreen[Template | None]):
@@ -95,7 +96,7 @@ class TemplatePicker(ModalScreen[Template | None]):
             label = Content.assemble(
                 (template.title, "bold"), "  ",
                 (f"{letters(template.covers)}  {keys}", "dim"), "\n",
-                (", ".join(template.tags), "italic dim"),
+                (one_line(", ".join(template.tags), 36), "italic dim"),
             )
             options.append(Option(label, id=template.name))
         self.option_list.set_options(options)
