@@ -25,6 +25,7 @@ and reply panes, Esc going back, like mutt's index and pager.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -105,6 +106,8 @@ class MainScreen(TriageActions, Screen[None]):
         self._compose_base: dict[int, int] = {}
         """Per conversation: the newest message id when the agent started writing (collisions)."""
         self._draft_timer: Timer | None = None
+        self._live_timer: Timer | None = None
+        self._live_reloaded = 0.0
 
     # -- layout ---------------------------------------------------------------
 
@@ -344,7 +347,22 @@ class MainScreen(TriageActions, Screen[None]):
 
     @on(TeamLink.StoreChanged)
     def _store_changed(self) -> None:
-        """Someone else changed the store: re-read the inbox and the open conversation."""
+        """Someone else changed the store: re-read the inbox and the open conversation.
+
+        At most once a second (a busy poller must not keep the console reloading); a
+        change inside that second is picked up when it ends.
+        """
+        if self._live_timer is not None:
+            return  # a reload is already scheduled
+        wait = 1.0 - (time.monotonic() - self._live_reloaded)
+        if wait <= 0:
+            self._live_reload()
+        else:
+            self._live_timer = self.set_timer(wait, self._live_reload)
+
+    def _live_reload(self) -> None:
+        self._live_timer = None
+        self._live_reloaded = time.monotonic()
         self.action_reload()
 
     @on(TeamLink.PresenceChanged)

@@ -81,7 +81,8 @@ class TeamLink(Widget):
     def _set(self, state: tuple[int | None, Activity]) -> None:
         if state != self._state:
             self._state = state
-            self._tick()  # say it at once, not at the next poll
+            if state[1] == Activity.REPLYING:
+                self._tick()  # say it at once; moving through the inbox waits for the next round
 
     def on_mount(self) -> None:
         self.set_interval(self.poll_every, self._tick)
