@@ -224,3 +224,31 @@ async def test_two_consoles_see_each_other(demo_path: Path, ada: Desk, bo: Desk)
         await pa.press("a")  # ada assigns it to herself
         await until(pb, lambda: screen_b.customer.detail is not None
                     and screen_b.customer.detail.row.assignee == "ada", LIVE)
+
+
+async def test_live_refresh_and_presence_on_postgresql(pg_server, pinned_clock, no_user_config: None) -> None:  # type: ignore[no-untyped-def]
+    """The same console on a PostgreSQL store: LISTEN/NOTIFY brings bo's changes."""
+    from agentdesk.demo import write_demo
+    from tests.pg import TEMPLATE
+
+    url = pg_server.create_database(TEMPLATE)
+    store_a, store_b = Store.open(url), Store.open(url, migrate=False)
+    try:
+        write_demo(store_a, agent_login="ada")
+        agents.add(store_b, "bo", "Bo Jensen")
+        ada = Desk(store_a, AgentSettings("ada", "Ada Lovelace"))
+        bo = Desk(store_b, AgentSettings("bo", "Bo Jensen"))
+        app = make_app(ada, _settings(ada))
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await loaded(pilot)
+            cid = screen.inbox_list.current.id  # type: ignore[union-attr]
+            conversations.assign_to(bo, cid, "bo")
+            await until(pilot, lambda: screen.inbox_list.rows[0].assignee == "bo", LIVE)
+            presence.beat(bo, "bo-console", cid, Activity.REPLYING)
+            await until(pilot, lambda: screen.customer.presence == "bo replying", LIVE)
+            new_id, _ = inbound(store_b, "zed@example.test", "Brand new mail", "Hello?",
+                                at=clock.utcnow() - timedelta(days=30))
+            await until(pilot, lambda: new_id in {r.id for r in screen.inbox_list.rows}, LIVE)
+    finally:
+        store_a.dispose()
+        store_b.dispose()
