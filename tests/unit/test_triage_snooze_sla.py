@@ -1,10 +1,11 @@
-"""Snooze input, wake-ups and follow-ups, and the SLA clock with business hours (pinned clock)."""
+"""Snooze input, wake-ups and follow-ups, and the SLA clock with business hours (pinned clock).
+
+Store tests run on SQLite and on a real PostgreSQL (the `store` fixture)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,13 +32,6 @@ def frozen() -> Iterator[datetime]:
     yield THURSDAY
     clock.freeze(None)
     sla.configure(SlaPolicy())
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[Store]:
-    store = Store.open(tmp_path / "store.db")
-    yield store
-    store.dispose()
 
 
 def local(text: str) -> datetime:
@@ -89,9 +83,9 @@ def test_durations() -> None:
         parse_duration("5 parsecs")
 
 
-def test_snooze_hides_then_wake_brings_back(sqlite_store: Store, frozen: datetime) -> None:
-    conv_id, _ = inbound(sqlite_store, at=frozen - timedelta(hours=1))
-    ada = desk(sqlite_store)
+def test_snooze_hides_then_wake_brings_back(store: Store, frozen: datetime) -> None:
+    conv_id, _ = inbound(store, at=frozen - timedelta(hours=1))
+    ada = desk(store)
     until = snooze.snooze_text(ada, conv_id, "2h", IST)
     assert until == frozen + timedelta(hours=2)
     assert inbox.page(ada, View.OPEN).rows == []
@@ -105,22 +99,22 @@ def test_snooze_hides_then_wake_brings_back(sqlite_store: Store, frozen: datetim
     assert snooze.wake(ada) == []
     row = inbox.page(ada, View.OPEN).rows[0]
     assert row.status == Status.OPEN and row.snoozed_until is None
-    with sqlite_store.session() as session:
+    with store.session() as session:
         actions = [e.action for e in session.exec(select(Event))]
     assert "snooze" in actions and "wake" in actions
 
 
-def test_customer_reply_ends_a_snooze(sqlite_store: Store, frozen: datetime) -> None:
-    conv_id, _ = inbound(sqlite_store, at=frozen - timedelta(hours=1))
-    ada = desk(sqlite_store)
+def test_customer_reply_ends_a_snooze(store: Store, frozen: datetime) -> None:
+    conv_id, _ = inbound(store, at=frozen - timedelta(hours=1))
+    ada = desk(store)
     snooze.snooze_text(ada, conv_id, "3d")
-    inbound(sqlite_store, at=frozen, conversation_id=conv_id, text="any news?")
+    inbound(store, at=frozen, conversation_id=conv_id, text="any news?")
     assert [r.id for r in inbox.page(ada, View.OPEN).rows] == [conv_id]
 
 
-def test_reply_then_pending_with_follow_up(sqlite_store: Store, frozen: datetime) -> None:
-    conv_id, _ = inbound(sqlite_store, at=frozen - timedelta(hours=1))
-    ada = desk(sqlite_store)
+def test_reply_then_pending_with_follow_up(store: Store, frozen: datetime) -> None:
+    conv_id, _ = inbound(store, at=frozen - timedelta(hours=1))
+    ada = desk(store)
     compose.queue(ada, conv_id, "Could you send a photo?", then_status=Status.PENDING,
                   follow_up=timedelta(days=3))
     assert [r.id for r in inbox.page(ada, View.PENDING).rows] == [conv_id]
@@ -183,12 +177,12 @@ def test_bad_sla_config_names_the_key() -> None:
         SlaPolicy.from_config({"sla": {"business_hours": {"timezone": "Mars/Base"}}})
 
 
-def test_configured_policy_sets_due_times_and_breaching_view(sqlite_store: Store, frozen: datetime) -> None:
+def test_configured_policy_sets_due_times_and_breaching_view(store: Store, frozen: datetime) -> None:
     sla.configure(SlaPolicy.from_config({"sla": {"email": {"first_response": "1h"}, "warn_before": "30m"}}))
-    soon, _ = inbound(sqlite_store, "a@example.test", at=frozen - timedelta(minutes=50))
-    later, _ = inbound(sqlite_store, "b@example.test", at=frozen - timedelta(minutes=5))
-    breached, _ = inbound(sqlite_store, "c@example.test", at=frozen - timedelta(hours=2))
-    ada = desk(sqlite_store)
+    soon, _ = inbound(store, "a@example.test", at=frozen - timedelta(minutes=50))
+    later, _ = inbound(store, "b@example.test", at=frozen - timedelta(minutes=5))
+    breached, _ = inbound(store, "c@example.test", at=frozen - timedelta(hours=2))
+    ada = desk(store)
     rows = {r.id: r for r in inbox.page(ada, View.OPEN).rows}
     assert rows[soon].sla_due_at == frozen + timedelta(minutes=10)
     assert sla.state_of("email", rows[soon].sla_due_at) is SlaState.AMBER
@@ -197,11 +191,11 @@ def test_configured_policy_sets_due_times_and_breaching_view(sqlite_store: Store
     assert [r.id for r in inbox.page(ada, View.BREACHING).rows] == [breached, soon]
 
 
-def test_next_response_target_after_the_first_answer(sqlite_store: Store, frozen: datetime) -> None:
+def test_next_response_target_after_the_first_answer(store: Store, frozen: datetime) -> None:
     sla.configure(SlaPolicy.from_config({"sla": {"email": {"first_response": "8h", "next_response": "2h"}}}))
-    conv_id, _ = inbound(sqlite_store, at=frozen)
-    ada = desk(sqlite_store)
+    conv_id, _ = inbound(store, at=frozen)
+    ada = desk(store)
     assert inbox.page(ada, View.OPEN).rows[0].sla_due_at == frozen + timedelta(hours=8)
     compose.queue(ada, conv_id, "Looking into it")
-    inbound(sqlite_store, at=frozen + timedelta(hours=1), conversation_id=conv_id, text="thanks, and?")
+    inbound(store, at=frozen + timedelta(hours=1), conversation_id=conv_id, text="thanks, and?")
     assert inbox.page(ada, View.OPEN).rows[0].sla_due_at == frozen + timedelta(hours=3)

@@ -1,4 +1,4 @@
-"""Tags, priority, @mentions and the review queue, on real SQLite stores."""
+"""Tags, priority, @mentions and the review queue, on SQLite and a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ def actions(store: Store) -> list[str]:
         return [e.action for e in session.exec(select(Event).order_by(Event.id))]  # type: ignore[arg-type]
 
 
-def test_tags_add_remove_rename_merge(sqlite_store: Store) -> None:
-    a, _ = inbound(sqlite_store, "a@example.test")
-    b, _ = inbound(sqlite_store, "b@example.test")
-    ada = desk(sqlite_store)
+def test_tags_add_remove_rename_merge(store: Store) -> None:
+    a, _ = inbound(store, "a@example.test")
+    b, _ = inbound(store, "b@example.test")
+    ada = desk(store)
     assert tags.add_tag(ada, [a, b], "  Late   by Carrier ") == "late by carrier"
     tags.add_tag(ada, a, "late by carrier")  # twice is once
     tags.add_tag(ada, b, "delayed")
@@ -51,7 +51,7 @@ def test_tags_add_remove_rename_merge(sqlite_store: Store) -> None:
     assert tags.toggle_tag(ada, a, "vip") is True
     with pytest.raises(tags.TagError):
         tags.add_tag(ada, a, "   ")
-    assert {"tag:add", "tag:remove", "tag:rename", "tag:merge"} <= set(actions(sqlite_store))
+    assert {"tag:add", "tag:remove", "tag:rename", "tag:merge"} <= set(actions(store))
 
 
 def test_fuzzy_rank() -> None:
@@ -77,20 +77,20 @@ def test_tags_cli(sqlite_store: Store, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "no tag" in bad.output
 
 
-def test_priority(sqlite_store: Store) -> None:
-    a, _ = inbound(sqlite_store)
-    ada = desk(sqlite_store)
+def test_priority(store: Store) -> None:
+    a, _ = inbound(store)
+    ada = desk(store)
     workflow.set_priority(ada, a, "urgent")
     assert inbox.page(ada, View.OPEN).rows[0].priority == "urgent"
     with pytest.raises(ValueError):
         workflow.set_priority(ada, a, "whenever")
-    assert "priority" in actions(sqlite_store)
+    assert "priority" in actions(store)
 
 
-def test_note_mentions_show_in_the_mentioned_agents_view(sqlite_store: Store) -> None:
-    a, _ = inbound(sqlite_store)
-    agents.add(sqlite_store, "sam", "Sam")
-    ada, sam = desk(sqlite_store, "ada"), desk(sqlite_store, "sam")
+def test_note_mentions_show_in_the_mentioned_agents_view(store: Store) -> None:
+    a, _ = inbound(store)
+    agents.add(store, "sam", "Sam")
+    ada, sam = desk(store, "ada"), desk(store, "sam")
     assert workflow.mentioned_logins("@Sam please check, cc @nobody and mail x@sam.test") == ["sam", "nobody"]
     compose.queue(ada, a, "@sam can you check the carrier? @ghost", compose.Kind.NOTE)
     assert [r.id for r in inbox.page(sam, View.MENTIONS).rows] == [a]
@@ -101,14 +101,14 @@ def test_note_mentions_show_in_the_mentioned_agents_view(sqlite_store: Store) ->
     assert inbox.page(sam, View.MENTIONS).rows == []
 
 
-def test_review_queue_round_trip(sqlite_store: Store) -> None:
-    conv_id, _ = inbound(sqlite_store)
-    agents.add(sqlite_store, "kim", "Kim", agents.Role.TRAINEE)
-    agents.add(sqlite_store, "lee", "Lee", agents.Role.LEAD)
-    kim, lee = desk(sqlite_store, "kim", "Kim"), desk(sqlite_store, "lee", "Lee")
+def test_review_queue_round_trip(store: Store) -> None:
+    conv_id, _ = inbound(store)
+    agents.add(store, "kim", "Kim", agents.Role.TRAINEE)
+    agents.add(store, "lee", "Lee", agents.Role.LEAD)
+    kim, lee = desk(store, "kim", "Kim"), desk(store, "lee", "Lee")
     compose.queue(kim, conv_id, "Sorry, we will look into it.")
     # Held: not in the outbox, the SLA clock still runs, and it shows in the lead's view.
-    assert deliver(sqlite_store, {"email": DemoSender()}) == 0
+    assert deliver(store, {"email": DemoSender()}) == 0
     assert inbox.page(lee, View.NEEDS_APPROVAL).rows[0].sla_due_at is not None
     [item] = review.queue_for_review(lee)
     assert item.author == "kim" and item.status == OutboxStatus.NEEDS_APPROVAL
@@ -124,22 +124,22 @@ def test_review_queue_round_trip(sqlite_store: Store) -> None:
     review.approve(lee, item.outbox_id, edited_text="We are so sorry! Tracking: https://t.example/1")
     with pytest.raises(review.NotInReview):
         review.approve(lee, item.outbox_id)
-    assert deliver(sqlite_store, {"email": DemoSender()}) == 1
+    assert deliver(store, {"email": DemoSender()}) == 1
     detail = conversations.open_detail(lee, conv_id)
     sent = [m for m in detail.messages if m.direction == "out"][0]
     assert sent.text == "We are so sorry! Tracking: https://t.example/1" and sent.delivery == "sent"
     assert detail.row.sla_due_at is None  # answered once approved
     assert inbox.page(lee, View.NEEDS_APPROVAL).rows == []
-    log = actions(sqlite_store)
+    log = actions(store)
     assert [a for a in log if a.startswith("review:")] == [
         "review:return", "review:resubmit", "review:edit", "review:approve"]
 
 
-def test_agent_reply_is_not_held_and_sets_status_in_the_same_step(sqlite_store: Store) -> None:
-    conv_id, _ = inbound(sqlite_store)
-    ada = desk(sqlite_store)
+def test_agent_reply_is_not_held_and_sets_status_in_the_same_step(store: Store) -> None:
+    conv_id, _ = inbound(store)
+    ada = desk(store)
     compose.queue(ada, conv_id, "On its way!", then_status=Status.CLOSED)
-    with sqlite_store.session() as session:
+    with store.session() as session:
         [item] = session.exec(select(OutboxItem)).all()
     assert item.status == OutboxStatus.QUEUED
     assert inbox.page(ada, View.CLOSED).rows[0].id == conv_id
