@@ -26,8 +26,16 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from agentdesk.clock import utcnow
 from agentdesk.services.desk import Desk
 from agentdesk.services.inbox import PAGE_SIZE, contact_points, row_of
+from agentdesk.services.query import (
+    Filter,
+    Query,
+    QueryError,
+    Term,
+    fts5_expression,
+    parse,
+    prefix_of,
+)
 from agentdesk.services.tags import tags_of
-from agentdesk.services.query import Filter, Query, QueryError, Term, fts5_expression, parse, prefix_of
 from agentdesk.services.views import ConversationRow
 from agentdesk.store.fts import PG_TSVECTOR
 from agentdesk.store.models import Agent, Conversation, Customer, Status

@@ -11,7 +11,12 @@ from agentdesk.app import AgentdeskApp, make_app
 from agentdesk.config import AgentSettings, Settings
 from agentdesk.screens.review_queue import ReviewQueueScreen
 from agentdesk.screens.tag_picker import TagPicker
-from agentdesk.screens.triage_dialogs import ArticlePicker, SearchPrompt, SnoozePrompt, UrgencyScreen
+from agentdesk.screens.triage_dialogs import (
+    ArticlePicker,
+    SearchPrompt,
+    SnoozePrompt,
+    UrgencyScreen,
+)
 from agentdesk.services import Desk, agents, compose, tags
 from agentdesk.services.views import View
 from agentdesk.store.models import Conversation, OutboxItem, OutboxStatus, Status
