@@ -155,8 +155,9 @@ def _filter_sql(sql: _Sql, flt: Filter, me: int, now: datetime, tz: tzinfo) -> t
             )
     elif key == "tag":
         condition = (
-            "EXISTS (SELECT 1 FROM conversationtag ct JOIN tag t ON t.id = ct.tag_id "
-            f"WHERE ct.conversation_id = c.id AND t.name = {sql.bind(value)})"
+            # The tag's id is looked up once; each candidate is then one primary-key probe.
+            "EXISTS (SELECT 1 FROM conversationtag ct WHERE ct.conversation_id = c.id "
+            f"AND ct.tag_id = (SELECT t.id FROM tag t WHERE t.name = {sql.bind(value)}))"
         )
     elif key == "channel":
         bound = sql.bind(value)
