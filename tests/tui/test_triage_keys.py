@@ -191,3 +191,20 @@ async def test_space_marks_rows_for_bulk_snooze_tag_and_close(console: Agentdesk
         assert not screen.inbox_list.marked
         await pilot.press("home", "space", "space", "C")
         await until(pilot, lambda: _conv(demo_desk, third).status == Status.CLOSED)
+
+
+async def test_the_minute_tick_warns_of_breaches_once(console: AgentdeskApp, demo_desk: Desk) -> None:
+    from agentdesk.services import triage
+
+    due = {a.id for a in triage.approaching(demo_desk)}
+    assert due, "the demo has conversations close to breaching"
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        assert not screen._warned  # nothing announced at start-up
+        screen.triage_tick()  # what the one-minute timer runs
+        await until(pilot, lambda: screen._warned == due)
+        shown = len(pilot.app._notifications)
+        screen.triage_tick()  # the same conversations are not announced twice
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        assert len(pilot.app._notifications) == shown
