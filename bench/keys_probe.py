@@ -1,6 +1,7 @@
 """Figures 3 and 6, inside the console: key to screen, then peak memory.
 
-    python -m bench.keys_probe DB CONFIG OUT.json [--presses N] [--opens N] [--searches N]
+    python -m bench.keys_probe DB CONFIG OUT.json [--presses N] [--opens N] [--views N]
+                               [--queries JSON] [--bare]
 
 bench/keys.py runs this on a pseudo-terminal, so the console has its real terminal
 driver and writes every frame as a terminal would get it. The probe builds the app
@@ -14,8 +15,9 @@ Between presses the probe waits a random 10-120 ms, like a person: sometimes sho
 than the preview delay (the highlighted conversation then loads later), sometimes
 longer (a preview load then runs in a worker while the next key arrives).
 
-Afterwards it opens `--opens-mem` conversations and runs the search queries through
-the screen's own search worker, and reports the process's peak RSS.
+The opens come before the searches, which run through the screen's own search
+worker; the process's peak RSS after all of them is the memory figure. With `--bare`
+the same probe presses up/down in bench/bare_app.py's DataTable: the floor.
 """
 
 from __future__ import annotations
