@@ -104,6 +104,8 @@ def merge(layers: Iterable[tuple[Folder, list[Template]]]) -> TemplateSet:
                         template.path, template.line_of("shortcut"),
                         f"shortcut ;{template.shortcut} is also used by {other.path}"))
                 else:
+                    _note_takeover(result, template, result.by_shortcut.get(template.shortcut),
+                                   "shortcut", f";{template.shortcut}")
                     claims_short[template.shortcut] = template
                     result.by_shortcut[template.shortcut] = template
             if template.slot is not None:
@@ -113,9 +115,21 @@ def merge(layers: Iterable[tuple[Folder, list[Template]]]) -> TemplateSet:
                         template.path, template.line_of("slot"),
                         f"slot {template.slot} is also used by {other.path}"))
                 else:
+                    _note_takeover(result, template, result.by_slot.get(template.slot),
+                                   "slot", str(template.slot))
                     claims_slot[template.slot] = template
                     result.by_slot[template.slot] = template
     return result
+
+
+def _note_takeover(
+    result: TemplateSet, template: Template, earlier: Template | None, what: str, value: str
+) -> None:
+    """A later folder taking a key from an earlier template is allowed, but worth a word."""
+    if earlier is not None and earlier.name != template.name:
+        result.problems.append(Problem(
+            template.path, template.line_of(what),
+            f"{what} {value} takes over from {earlier.path} ({earlier.origin})", Severity.WARNING))
 
 
 def load(folders: Iterable[Folder]) -> TemplateSet:

@@ -35,6 +35,7 @@ from textual.worker import Worker, WorkerState
 from agentdesk.config import AgentSettings, Settings
 from agentdesk.services.views import ConversationDetail
 from agentdesk.templates import Coverage, Part, Template, TemplateSet, coverage, load, render_for
+from agentdesk.templates.loader import errors
 from agentdesk.templates.insert import first_in, next_span, shortcut_before, stack
 from agentdesk.templates.render import RenderError
 from agentdesk.templates.settings import TemplateSettings, for_store, template_settings
@@ -118,11 +119,10 @@ class ReplyArea(TextArea):
     def on_reply_area_templates_loaded(self, message: TemplatesLoaded) -> None:
         self.templates = message.templates
         self.template_settings = message.settings
-        if message.templates.problems:
-            self.notify(
-                f"{len(message.templates.problems)} template problem(s): run `agentdesk templates check`",
-                severity="warning",
-            )
+        bad = errors(message.templates.problems)
+        if bad:
+            self.notify(f"{len(bad)} template error(s): run `agentdesk templates check`",
+                        severity="warning", markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "templates":

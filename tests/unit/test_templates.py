@@ -82,13 +82,16 @@ def test_header_fields_and_sections() -> None:
 def test_later_folders_override_earlier_by_name_and_take_slots(tmp_path: Path) -> None:
     team, me = tmp_path / "team", tmp_path / "me"
     write(team, "order-not-arrived", "title: Team version\nshortcut: nar\n")
-    write(me, "mine", "slot: 1\nshortcut: m\n")
+    write(me, "mine", "slot: 2\nshortcut: m\n")
     templates = load([Folder("library", LIBRARY), Folder("team", team), Folder("personal", me)])
     assert templates.get("order-not-arrived").title == "Team version"  # type: ignore[union-attr]
     assert templates.get(";nar").origin == "team"  # type: ignore[union-attr]
-    assert templates.by_slot[1].name == "mine"
-    assert templates.slot_of(templates.get("order-not-arrived")) is None  # type: ignore[arg-type]
+    assert templates.by_slot[2].name == "mine"
+    assert templates.slot_of(templates.get("order-late-carrier")) is None  # type: ignore[arg-type]
+    assert 1 not in templates.by_slot  # the team's version of slot 1's template has no slot
     assert len(templates.overridden) == 1
+    [note] = templates.problems  # taking a slot from an earlier folder is allowed, and said
+    assert note.severity == "warning" and note.message.startswith("slot 2 takes over from ")
 
 
 def test_folders_come_from_config_with_platform_defaults(tmp_path: Path) -> None:
