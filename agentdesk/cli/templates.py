@@ -175,8 +175,10 @@ def _render(state: CliState, conversation_id: int, name: str, values: dict[str, 
         known = [p for p in rendered.placeholders if p in KNOWN_PATHS]
         hint = " (or set them in the config, e.g. [shop] name)" if any(p.startswith("shop.") for p in known) else ""
         raise fail(f"template {template.name!r} has unfilled placeholders; fill them with{hint}:\n{lines}", 3)
-    line = coverage(rendered.text, rendered.parts).line()
-    typer.echo(line, err=True)
+    covered = coverage(rendered.text, rendered.parts)
+    typer.echo(covered.line(), err=True)
+    if settings.latte_blocks and not covered.complete:
+        raise fail("the config requires every LATTE step of this agent's replies", 3)
     return rendered.text
 
 
