@@ -103,8 +103,7 @@ def show(
     if template is None:
         raise fail(f"no template {name!r} (see `agentdesk templates list`)")
     if conversation is not None:
-        rendered = _render(state, conversation, name, parse_sets(sets))
-        typer.echo(rendered)
+        typer.echo(_render(state, conversation, name, parse_sets(sets), strict=False))
         return
     out = Console(highlight=False)
     shortcut = templates.shortcut_of(template)
@@ -154,8 +153,11 @@ def new(
     typer.echo(str(path))
 
 
-def _render(state: CliState, conversation_id: int, name: str, values: dict[str, str]) -> str:
-    """The template filled for the conversation; refuses (listing them) if placeholders remain."""
+def _render(
+    state: CliState, conversation_id: int, name: str, values: dict[str, str], *, strict: bool = True
+) -> str:
+    """The template filled for the conversation; `strict` refuses (listing them) if
+    placeholders remain or a required LATTE step is missing, as sending must."""
     settings = _settings(state)
     template = load(settings.folders).get(name)
     if template is None:
@@ -170,14 +172,16 @@ def _render(state: CliState, conversation_id: int, name: str, values: dict[str, 
         rendered = render_for(template, detail, agent=desk.agent, shop=settings.shop, values=values)
     except RenderError as error:
         raise fail(str(error)) from error
-    if rendered.placeholders:
+    if rendered.placeholders and not strict:
+        typer.echo(f"placeholders to fill: {', '.join(rendered.placeholders)}", err=True)
+    elif rendered.placeholders:
         lines = "\n".join(f"  --set '{label}=...'" for label in rendered.placeholders)
         known = [p for p in rendered.placeholders if p in KNOWN_PATHS]
         hint = " (or set them in the config, e.g. [shop] name)" if any(p.startswith("shop.") for p in known) else ""
         raise fail(f"template {template.name!r} has unfilled placeholders; fill them with{hint}:\n{lines}", 3)
     covered = coverage(rendered.text, rendered.parts)
     typer.echo(covered.line(), err=True)
-    if settings.latte_blocks and not covered.complete:
+    if strict and settings.latte_blocks and not covered.complete:
         raise fail("the config requires every LATTE step of this agent's replies", 3)
     return rendered.text
 

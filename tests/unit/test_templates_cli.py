@@ -57,6 +57,8 @@ def test_check_fails_naming_file_and_line(config: Path) -> None:
 
 
 def test_reply_with_template_refuses_unfilled_then_queues(config: Path, demo_path: Path) -> None:
+    shown = run(config, "templates", "show", "nar", "-c", "1", db=demo_path)
+    assert shown.exit_code == 0 and "tracking and «what the tracking shows»." in shown.output
     refused = run(config, "reply", "1", "--template", "order-not-arrived", db=demo_path)
     assert refused.exit_code == 3
     assert "--set 'what the tracking shows=...'" in refused.output
