@@ -177,8 +177,11 @@ def _render(
     elif rendered.placeholders:
         lines = "\n".join(f"  --set '{label}=...'" for label in rendered.placeholders)
         known = [p for p in rendered.placeholders if p in KNOWN_PATHS]
-        hint = " (or set them in the config, e.g. [shop] name)" if any(p.startswith("shop.") for p in known) else ""
-        raise fail(f"template {template.name!r} has unfilled placeholders; fill them with{hint}:\n{lines}", 3)
+        shop = any(p.startswith("shop.") for p in known)
+        hint = " (or set them in the config, e.g. [shop] name)" if shop else ""
+        raise fail(
+            f"template {template.name!r} has unfilled placeholders; fill them with{hint}:\n{lines}", 3
+        )
     covered = coverage(rendered.text, rendered.parts)
     typer.echo(covered.line(), err=True)
     if strict and settings.latte_blocks and not covered.complete:

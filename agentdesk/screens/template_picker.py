@@ -92,7 +92,7 @@ class TemplatePicker(ModalScreen[Template | None]):
         for template in self.matches:
             shortcut = self.templates.shortcut_of(template)
             slot = self.templates.slot_of(template)
-            keys = " ".join(k for k in (f";{shortcut}" if shortcut else "", f"alt+{slot}" if slot else "") if k)
+            keys = " ".join(([f";{shortcut}"] if shortcut else []) + ([f"alt+{slot}"] if slot else []))
             label = Content.assemble(
                 (template.title, "bold"), "  ",
                 (f"{letters(template.covers)}  {keys}", "dim"), "\n",

@@ -73,7 +73,8 @@ def next_span(
         return before[-1] if before else found[-1]
     # From a selected placeholder, move past it; from a plain cursor, a placeholder
     # starting right at the cursor is the next one.
-    after = [s for s in found if (s[0] >= end if end > start else s[0] >= start) and s != (start, end)]
+    edge = end if end > start else start
+    after = [s for s in found if s[0] >= edge and s != (start, end)]
     return after[0] if after else found[0]
 
 

@@ -29,7 +29,7 @@ from textual.app import SuspendNotSupported
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import Location, Selection
 from textual.worker import Worker, WorkerState
 
 from agentdesk.config import AgentSettings, Settings
@@ -161,8 +161,9 @@ class ReplyArea(TextArea):
             return False
         return True
 
-    def insert_template(self, template: Template, replace: tuple[tuple[int, int], tuple[int, int]] | None = None) -> bool:
-        """Render `template` for the open conversation and insert it at the cursor."""
+    def insert_template(self, template: Template, replace: tuple[Location, Location] | None = None) -> bool:
+        """Render `template` for the open conversation and insert it at the cursor
+        (after deleting `replace`, the typed `;shortcut`)."""
         if self.detail is None:
             return False
         shop = self.template_settings.shop if self.template_settings else {}
@@ -212,7 +213,8 @@ class ReplyArea(TextArea):
                 self.insert_template(template)
             self.focus()
 
-        self.app.push_screen(TemplatePicker(self.templates, self.detail, self._preview), chosen)  # type: ignore[arg-type]
+        assert self.templates is not None
+        self.app.push_screen(TemplatePicker(self.templates, self.detail, self._preview), chosen)
 
     def _preview(self, template: Template) -> str:
         if self.detail is None:
@@ -258,12 +260,12 @@ class ReplyArea(TextArea):
         with tempfile.TemporaryDirectory(prefix="agentdesk-") as folder:
             path = Path(folder) / "reply.md"
             path.write_text(self.text, encoding="utf-8")
-            run: Callable[[], object] = lambda: subprocess.run([*shlex.split(editor), str(path)], check=False)  # noqa: E731
+            command = [*shlex.split(editor), str(path)]
             try:
                 with self.app.suspend():
-                    result = run()
+                    result = subprocess.run(command, check=False)
             except SuspendNotSupported:  # headless (tests) or Textual web: no terminal to lend
-                result = run()
+                result = subprocess.run(command, check=False)
             code = getattr(result, "returncode", 0)
             if code != 0:
                 self.notify(f"{editor} exited with {code}; the draft is unchanged.", severity="warning",

@@ -212,3 +212,19 @@ def test_french_quotes_are_not_placeholders_and_set_values_may_span_lines() -> N
     assert fill("Steps:\n«steps»", {"steps": "1. Open it\n2. Rinse"}) == "Steps:\n1. Open it\n2. Rinse"
     part = Part("I checked «what» and sent it today.", frozenset({Step.ACTION}))
     assert Step.ACTION in coverage("I checked the tracking and sent it today.", [part]).from_templates
+
+
+def test_insertion_stacks_and_tab_order() -> None:
+    from agentdesk.templates.insert import next_span, shortcut_before, stack
+
+    assert stack("Hello", "", None, "A\nB").text == "\n\nA\nB"  # a block under text: new paragraph
+    assert stack("", "", "Hello", "A\nB").text == "\nA\nB"
+    assert stack("", " tail", None, "A\nB").text == "A\nB\n\n"
+    assert stack("Hi", "!", None, "Ada").text == " Ada "  # a one-line snippet goes inline
+    assert shortcut_before("text ;nar") == "nar" and shortcut_before("a;nar") is None
+    text = "«a» x «b» y «c»"
+    assert next_span(text, (0, 0)) == (0, 3)
+    assert next_span(text, (0, 3)) == (6, 9)  # from a selected placeholder to the next
+    assert next_span(text, (12, 15)) == (0, 3)  # wraps around
+    assert next_span(text, (6, 9), backwards=True) == (0, 3)
+    assert next_span("none", (0, 0)) is None
