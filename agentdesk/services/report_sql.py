@@ -260,8 +260,15 @@ def backlog(conn: Connection, now: datetime, edges: list[float]) -> list[int]:
         cases.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)")
         lower = name
     cases.append(f"SUM(CASE WHEN c.created_at <= :{names[-1]} THEN 1 ELSE 0 END)")
+    hint = ""
+    if conn.dialect.name == "sqlite":
+        # A big backlog (the demo's) reads faster by a scan than row by row from the index.
+        open_now = conn.execute(text(
+            "SELECT count(*) FROM conversation WHERE status = 'open'")).scalar_one()
+        total = conn.execute(text("SELECT max(id) FROM conversation")).scalar_one() or 0
+        hint = " NOT INDEXED" if open_now * 10 > total else ""
     sql = f"""
-    SELECT {", ".join(cases)} FROM conversation c
+    SELECT {", ".join(cases)} FROM conversation c{hint}
     WHERE c.status = 'open' AND c.automatic = :no
       AND c.id NOT IN (SELECT ct.conversation_id FROM conversationtag ct
                        JOIN tag t ON t.id = ct.tag_id WHERE lower(t.name) IN ({spam}))
