@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Engine
 
 from agentdesk.clock import utcnow
@@ -139,13 +140,13 @@ def _fts_filled_after(engine: Engine) -> Iterator[None]:
         return
     create = next(s for s in FTS_SQLITE if _FTS_INSERT_TRIGGER in s)
     with engine.begin() as db:
-        db.execute(text(f"DROP TRIGGER IF EXISTS {_FTS_INSERT_TRIGGER}"))
+        db.execute(sql_text(f"DROP TRIGGER IF EXISTS {_FTS_INSERT_TRIGGER}"))
     try:
         yield
     finally:
         with engine.begin() as db:
-            db.execute(text(create))
-            db.execute(text("INSERT INTO message_fts(message_fts) VALUES ('rebuild')"))
+            db.execute(sql_text(create))
+            db.execute(sql_text("INSERT INTO message_fts(message_fts) VALUES ('rebuild')"))
 
 
 def write_demo(
