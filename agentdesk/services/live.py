@@ -115,11 +115,22 @@ class PostgresDetector:
             self._conn = None
 
 
+class QuietDetector:
+    """For a store no other connection can reach: never reports a change."""
+
+    def changes(self) -> set[str]:
+        return set()
+
+    def close(self) -> None:
+        return None
+
+
 def detector_for(store: Store) -> ChangeDetector:
     """The cheap change detector for this store's database."""
     if store.is_sqlite:
         database = make_url(store.url).database
-        assert database, "an in-memory SQLite store cannot be watched"
+        if not database or database == ":memory:":
+            return QuietDetector()  # a private in-memory store: nobody else can change it
         return SqliteDetector(database)
     return PostgresDetector(store.url)
 
