@@ -205,7 +205,7 @@ def _advance_sequences(engine: Engine) -> None:
         return
     with engine.begin() as db:
         for table in ("agent", "customer", "contactpoint", "conversation", "message", "outboxitem"):
-            db.execute(text(
+            db.execute(sql_text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
             ))
