@@ -93,7 +93,8 @@ def at_heads(engine: Engine) -> bool:
         return False
     try:
         with engine.connect() as conn:
-            current = {row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")}
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+            current = {row[0] for row in rows}
     except Exception:  # no table yet (a new store), or no database: let Alembic handle it
         return False
     return current == heads

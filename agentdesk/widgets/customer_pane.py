@@ -136,7 +136,10 @@ class CustomerPane(VerticalScroll, can_focus=True):
                 thread.remove_children(shown[count:])
                 del shown[count:]
             elif count > len(shown):
-                added = [Static(message_content(m), classes=f"message -{m.direction}") for m in detail.messages[len(shown):]]
+                added = [
+                    Static(message_content(m), classes=f"message -{m.direction}")
+                    for m in detail.messages[len(shown) :]
+                ]
                 thread.mount_all(added)
                 shown.extend(added)
 
