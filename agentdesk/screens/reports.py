@@ -8,6 +8,7 @@ messages. Enter on a breakdown row looks up the conversations behind it and post
 |---------|------------------------------------------|
 | 1 2 3   | the last 7 / 30 / 90 days                |
 | p       | a custom period ("2026-11-01 2026-11-15") |
+| w       | the conversation with the longest wait   |
 | ctrl+r  | compute again                            |
 | enter   | the conversations behind a row           |
 | escape  | back to the console                      |
@@ -100,6 +101,7 @@ class ReportsScreen(Screen[None]):
         Binding("2", "period('2')", "30 days", id="reports.30"),
         Binding("3", "period('3')", "90 days", id="reports.90"),
         Binding("p", "custom", "Custom period", id="reports.custom"),
+        Binding("w", "longest_wait", "Longest wait", show=False, id="reports.longest"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="reports.reload"),
         Binding("escape", "back", "Back", id="reports.back"),
     ]
@@ -197,7 +199,7 @@ class ReportsScreen(Screen[None]):
             state = "still waiting" if wait.waiting else "answered"
             longest.update(Content.assemble(
                 ("Longest wait ", "$text-muted"), (fmt.duration(wait.seconds), "bold"),
-                f" on #{wait.conversation_id} ({state})"))
+                f" on #{wait.conversation_id} ({state}) · w opens it"))
         days = report.by_day
         self.query_one("#volume", Sparkline).data = [float(r.conversations) for r in days]
         self.query_one("#response", Sparkline).data = [r.first_response_median or 0.0 for r in days]
@@ -292,6 +294,12 @@ class ReportsScreen(Screen[None]):
         self._hide_custom()
         self.choice = ""
         self._change(period)
+
+    def action_longest_wait(self) -> None:
+        """Open the conversation whose customer waited longest (averages hide it)."""
+        wait = self.report.longest_wait if self.report else None
+        if wait is not None:
+            self.post_message(self.ConversationsChosen("Longest wait", [wait.conversation_id]))
 
     def action_reload(self) -> None:
         self._change(self.period if not self.choice else Period.last(PRESETS[self.choice][0]))

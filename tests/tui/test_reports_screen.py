@@ -92,6 +92,9 @@ async def test_enter_on_a_row_lists_its_conversations(shop: tuple[Host, dict[str
         await pilot.press("down", "down", "enter")  # ada, (unassigned), sam
         await until(pilot, lambda: len(app.chosen) == 2)
         assert app.chosen[1] == ("Agent: Sam", [ids["C3"]])
+        await pilot.press("w")  # the longest wait: C5, still unanswered
+        await until(pilot, lambda: len(app.chosen) == 3)
+        assert app.chosen[2] == ("Longest wait", [ids["C5"]])
 
 
 async def test_period_keys_and_a_custom_period(shop: tuple[Host, dict[str, int]]) -> None:
