@@ -48,6 +48,7 @@ from agentdesk.screens.triage_dialogs import (
 from agentdesk.services import conversations, search, snooze, tags, triage, urgency, workflow
 from agentdesk.services.compose import Kind
 from agentdesk.services.kb import Article
+from agentdesk.services.timeparse import duration_label
 from agentdesk.services.triage import TickResult, TriageSettings
 from agentdesk.services.views import Cursor, Page, View
 from agentdesk.store.models import Status
@@ -283,7 +284,7 @@ class TriageActions:
             if delta is None:
                 return
             follow_up = delta if delta > timedelta(0) else None
-            back = f", back after {delta}" if follow_up else ""
+            back = f", back in {duration_label(delta)} without an answer" if follow_up else ""
             self._bulk(ids, lambda d, i: snooze.set_pending(d, i, follow_up), f"{self._which(ids)} pending{back}")
 
         self.app.push_screen(FollowUpPrompt(), chosen)

@@ -151,3 +151,12 @@ def _moment(value: str, local: datetime, today: date, tz: tzinfo) -> datetime:
     if moment <= local:
         raise TimeParseError(f"{value!r} is in the past")
     return moment
+
+
+def duration_label(delta: timedelta) -> str:
+    """A duration the way agents type it: "3d", "12h", "1d 6h", "45m"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes else ""]
+    return " ".join(p for p in parts if p) or "0m"

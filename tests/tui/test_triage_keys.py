@@ -37,10 +37,9 @@ async def test_s_snoozes_with_typed_time(console: AgentdeskApp, demo_desk: Desk)
         cid = screen.inbox_list.current.id  # type: ignore[union-attr]
         await pilot.press("s")
         await until(pilot, lambda: isinstance(pilot.app.screen, SnoozePrompt))
-        await pilot.press(*"yesterday")  # refused: the preview says why, enter does nothing
-        await pilot.press("enter")
+        await pilot.press("9", "enter")  # refused (9:00? 9h? 9d?): the preview says why
         assert isinstance(pilot.app.screen, SnoozePrompt)
-        await pilot.press(*(["backspace"] * 9), *"tomorrow 9:00", "enter")
+        await pilot.press("backspace", *"mon", "enter")
         await until(pilot, lambda: _conv(demo_desk, cid).status == Status.SNOOZED)
         await until(pilot, lambda: cid not in [r.id for r in screen.inbox_list.rows])
         await pilot.press("6")  # the snoozed view
@@ -82,9 +81,9 @@ async def test_p_sets_priority_and_slash_searches_in_the_inbox(console: Agentdes
         assert screen.search_query == "chargeback" and screen.inbox_list.rows[0].id in {r.id for r in rows}
         await pilot.press("slash")
         await until(pilot, lambda: isinstance(pilot.app.screen, SearchPrompt))
-        await pilot.press(*(["backspace"] * 10), "enter")  # empty: back to the view
+        await pilot.press("ctrl+u", "enter")  # empty: back to the view
         await until(pilot, lambda: screen.search_query is None and "All open" in str(screen.inbox_list.border_subtitle))
-        await pilot.press("slash", *"status:bogus", "enter")  # a bad query leaves the inbox as is
+        await pilot.press("slash", *"is:x", "enter")  # a bad query leaves the inbox as is
         await until(pilot, lambda: screen.search_query is None and bool(screen.inbox_list.rows))
 
 
@@ -160,16 +159,16 @@ async def test_alt_s_sends_and_sets_pending_with_follow_up(console: AgentdeskApp
     async with console.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
         cid = screen.inbox_list.current.id  # type: ignore[union-attr]
-        await pilot.press("r", *"Could you send a photo?", "alt+s")
+        await pilot.press("r", *"Photo?", "alt+s")
         await until(pilot, lambda: _conv(demo_desk, cid).status == Status.PENDING)
         conv = _conv(demo_desk, cid)
         assert conv.follow_up_at is not None and conv.follow_up_at - conv.updated_at == timedelta(days=3)
         await pilot.press("escape")
         await until(pilot, lambda: screen.inbox_list.current is not None and screen.inbox_list.current.id != cid)
         other = screen.inbox_list.current.id  # type: ignore[union-attr]
-        await pilot.press("r", *"Thanks!", "ctrl+s")  # a plain send leaves the status alone
+        await pilot.press("r", *"Ok", "ctrl+s")  # a plain send leaves the status alone
         await until(pilot, lambda: _conv(demo_desk, other).message_count > 1 and any(
-            m.text == "Thanks!" for m in (screen.customer.detail.messages if screen.customer.detail else [])))
+            m.text == "Ok" for m in (screen.customer.detail.messages if screen.customer.detail else [])))
         assert _conv(demo_desk, other).status == Status.OPEN
 
 

@@ -199,3 +199,9 @@ def test_next_response_target_after_the_first_answer(store: Store, frozen: datet
     compose.queue(ada, conv_id, "Looking into it")
     inbound(store, at=frozen + timedelta(hours=1), conversation_id=conv_id, text="thanks, and?")
     assert inbox.page(ada, View.OPEN).rows[0].sla_due_at == frozen + timedelta(hours=3)
+
+
+def test_duration_label() -> None:
+    from agentdesk.services.timeparse import duration_label
+
+    assert [duration_label(parse_duration(t)) for t in ("3d", "30h", "45m", "1h30m")] == ["3d", "1d 6h", "45m", "1h 30m"]
