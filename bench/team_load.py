@@ -22,6 +22,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -203,6 +204,7 @@ def run_one(name: str, url: str, seconds: float, n_agents: int, size: int = SEED
     logs = []
     for path in sorted(work.glob("*.json")):
         logs += json.loads(path.read_text())
+    shutil.rmtree(work, ignore_errors=True)
     by_action: dict[str, list[float]] = defaultdict(list)
     errors = Counter()
     for entry in logs:
@@ -244,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     if args.db in ("sqlite", "both"):
         path = Path(tempfile.mkdtemp(prefix="agentdesk-load-")) / "store.db"
-        ok &= run_one("sqlite", f"sqlite:///{path}", args.seconds, args.agents, args.size)
+        try:
+            ok &= run_one("sqlite", f"sqlite:///{path}", args.seconds, args.agents, args.size)
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
     if args.db in ("postgresql", "both"):
         server = None
         url = args.url
