@@ -50,13 +50,14 @@ from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.reply_area import ReplyArea
 from agentdesk.widgets.customer_pane import CustomerPane
 from agentdesk.widgets.inbox_list import InboxList
+from agentdesk.widgets.poller_status import PollerStatus
+from agentdesk.screens.triage import TRIAGE_BINDINGS, TriageActions
 from agentdesk.widgets.team_link import TeamLink, header_label, row_label
 from agentdesk.screens.agent_picker import UNASSIGN, AgentPicker
 from agentdesk.screens.collision import Choice, CollisionScreen
 from agentdesk.services import agents, drafts
 from agentdesk.services.agents import AgentView
 from agentdesk.services.collision import Collision, check_collision
-from agentdesk.screens.triage import TRIAGE_BINDINGS, TriageActions
 
 #: The views the number keys and `v` switch between, in order.
 VIEW_KEYS: list[View] = [View.OPEN, View.MINE, View.UNASSIGNED, View.PENDING, View.CLOSED]
@@ -123,6 +124,7 @@ class MainScreen(TriageActions, Screen[None]):
             composer.border_title = "Reply"
             yield composer
         yield TeamLink(desk=self.desk, id="team-link")
+        yield PollerStatus(self.desk, getattr(self.app, "settings", None), id="poller-status")
         yield Footer()
 
     @property
@@ -287,12 +289,12 @@ class MainScreen(TriageActions, Screen[None]):
 
     @on(InboxList.NeedMore)
     def _need_more(self, message: InboxList.NeedMore) -> None:
-        self.load_more(self.view, message.after)
+        self.load_more(self.view, message.after, message.limit)
 
     @work(thread=True, group="inbox-more", exit_on_error=False)
-    def load_more(self, view: View, after: Cursor) -> None:
+    def load_more(self, view: View, after: Cursor, limit: int) -> None:
         """The next keyset page after the loaded rows."""
-        self.post_message(PageLoaded(view, inbox.page(self.desk, view, after), after, None, None))
+        self.post_message(PageLoaded(view, inbox.page(self.desk, view, after, limit), after, None, None))
 
     # -- actions ---------------------------------------------------------------------
 

@@ -35,6 +35,10 @@ from agentdesk.widgets.triage_cells import SLA_WIDTH, TRIAGE_COMPONENTS, TRIAGE_
 #: Ask for the next page when the cursor is this close to the last loaded row.
 PREFETCH_MARGIN = 60
 
+#: Rows per page while scrolling, and while running to the end with G.
+PAGE_SIZE = 200
+LAST_PAGE_SIZE = 5000
+
 
 def age_label(since: datetime, now: datetime) -> str:
     """A short age: 45s, 12m, 5h, 3d, 8w, 2y."""
@@ -114,9 +118,10 @@ class InboxList(ScrollView, can_focus=True):
     class NeedMore(Message):
         """The cursor is near the end of the loaded rows: load the page after `after`."""
 
-        def __init__(self, after: Cursor) -> None:
+        def __init__(self, after: Cursor, limit: int) -> None:
             super().__init__()
             self.after = after
+            self.limit = limit
 
     def __init__(self, *, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
@@ -162,7 +167,7 @@ class InboxList(ScrollView, can_focus=True):
         for index, old in enumerate(self.rows):
             if old.id == row.id:
                 self.rows[index] = row
-                self.refresh_line(index)
+                self.refresh()
 
     def set_presence(self, labels: dict[int, str]) -> None:
         """Show who else views or replies to which conversation."""
@@ -187,9 +192,9 @@ class InboxList(ScrollView, can_focus=True):
         return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
         self._scroll_cursor_into_view()
+        # Repaint what is visible (a screenful of lines): cheap, and never leaves stale cells.
+        self.refresh()
         row = self.current
         if row is not None:
             self.post_message(self.Highlighted(row))
@@ -199,13 +204,9 @@ class InboxList(ScrollView, can_focus=True):
             and new >= len(self.rows) - PREFETCH_MARGIN
         ):
             self.loading_more = True
-            self.post_message(self.NeedMore(self.next_cursor))
-
-    def refresh_line(self, index: int) -> None:
-        """Repaint the line of row `index` if it is on screen."""
-        y = index - self.scroll_offset.y
-        if 0 <= y < self.size.height:
-            self.refresh_lines(y)
+            # Going to the end (G) takes big pages: fewer round trips through a long list.
+            limit = LAST_PAGE_SIZE if self._want_last else PAGE_SIZE
+            self.post_message(self.NeedMore(self.next_cursor, limit))
 
     def _scroll_cursor_into_view(self) -> None:
         top = self.scroll_offset.y

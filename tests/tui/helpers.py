@@ -10,6 +10,9 @@ from textual.worker import WorkerCancelled
 
 from agentdesk.screens.main import MainScreen
 
+#: Worker groups that run for the whole session.
+LONG_LIVED = {"poller"}
+
 
 async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
     """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
@@ -18,8 +21,11 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
+        # Wait for the store calls in flight, not for long-lived workers (the poller).
+        short = [w for w in pilot.app.workers if w.group not in LONG_LIVED]
         try:
-            await pilot.app.workers.wait_for_complete()
+            if short:  # (an empty list would mean "every worker" to Textual)
+                await pilot.app.workers.wait_for_complete(short)
         except WorkerCancelled:  # an exclusive worker replaced by a newer one (live refresh)
             pass
         await pilot.pause(0.02)
