@@ -251,10 +251,18 @@ class ReportsScreen(Screen[None]):
 
     @on(ConversationsChosen)
     def _chosen(self, message: ConversationsChosen) -> None:
-        shown = ", ".join(f"#{i}" for i in message.ids[:8])
-        more = f" and {len(message.ids) - 8} more" if len(message.ids) > 8 else ""
-        self.notify(f"{len(message.ids)} conversations: {shown}{more}", title=message.title,
-                    markup=False)
+        """Back to the console with the inbox showing the conversations behind the row."""
+        from agentdesk.screens.main import MainScreen
+
+        if not message.ids:
+            self.notify("No conversations behind this row.", title=message.title)
+            return
+        main = next((s for s in self.app.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None:
+            return
+        self.app.pop_screen()
+        main.run_search("id:" + ",".join(str(i) for i in message.ids[:1000]))
+        self.app.notify(f"{len(message.ids)} conversation(s): {message.title}", markup=False)
 
     # -- actions ---------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 #: Operators that narrow the words of a message (full-text, per message).
 TEXT_FIELDS = {"from": "author", "subject": "subject"}
 #: Operators that filter conversations.
-FILTER_KEYS = {"tag", "status", "channel", "assignee", "is", "has", "before", "after", "to", "priority"}
+FILTER_KEYS = {"tag", "status", "channel", "assignee", "is", "has", "before", "after", "to", "priority", "id"}
 #: `sort:` values.
 SORTS = {"relevance", "newest", "oldest", "urgency"}
 

@@ -164,6 +164,12 @@ def _filter_sql(sql: _Sql, flt: Filter, me: int, now: datetime, tz: tzinfo) -> t
         condition = f"(c.channel = {bound} OR COALESCE(c.network, '') = {bound})"
     elif key == "priority":
         condition = f"c.priority = {sql.bind(value)}"
+    elif key == "id":  # id:12,40,51 - e.g. the conversations behind a report's row
+        try:
+            ids = sorted({int(part.lstrip("#")) for part in value.split(",") if part})
+        except ValueError as error:
+            raise QueryError(f"id:{value}: expected conversation numbers, e.g. id:12,40") from error
+        condition = "c.id IN (" + ", ".join(sql.bind(i) for i in ids[:1000]) + ")" if ids else "0 = 1"
     elif key == "has":
         if value in {"attachment", "attachments", "file"}:
             condition = (

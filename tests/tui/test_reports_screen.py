@@ -126,3 +126,21 @@ async def test_r_in_the_console_opens_reports(console) -> None:  # type: ignore[
         assert screen.report is not None and screen.report.headline.conversations > 0
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(console.screen, ReportsScreen))
+
+
+async def test_enter_on_a_report_row_shows_its_conversations_in_the_inbox(console) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.helpers import loaded, main_screen
+
+    async with console.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("R")
+        screen = await ready(pilot)
+        assert screen.report is not None
+        behind = screen.report.rows("channel")[0]
+        await pilot.press("enter")  # the first row of "Channel"
+        await until(pilot, lambda: not isinstance(console.screen, ReportsScreen))
+        main = main_screen(pilot)
+        await until(pilot, lambda: (main.search_query or "").startswith("id:") and bool(main.inbox_list.rows))
+        shown = {r.id for r in main.inbox_list.rows}
+        assert all(r.channel == behind.key or r.network == behind.key for r in main.inbox_list.rows)
+        assert len(shown) == main.total
