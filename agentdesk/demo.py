@@ -241,8 +241,12 @@ def _write_conversations(
             first = customers[customer_id - 1]["name"].split()[0]
             order = 10000 + (index * 37) % 90000
             # Recent conversations first in id order; ages spread over a year for big stores.
-            age = timedelta(minutes=rng.randint(3, 60 * 24 * 3)) if index < 200 else timedelta(
-                minutes=rng.randint(60, 60 * 24 * 365))
+            if index >= 200:  # the long tail of a big store: up to a year old
+                age = timedelta(minutes=rng.randint(60, 60 * 24 * 365))
+            elif scenario.channel == "chat":  # chats are answered within the hour, or go stale
+                age = timedelta(minutes=rng.randint(2, 90))
+            else:
+                age = timedelta(minutes=rng.randint(3, 60 * 30))
             started = now - age
             status = scenario.status
             if index >= len(SCENARIOS) and rng.random() < 0.35:

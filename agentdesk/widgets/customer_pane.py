@@ -52,7 +52,7 @@ def history_content(detail: ConversationDetail) -> Content:
         lines.append("\n")
         lines.append(("▸ " if current else "  ", "bold"))
         lines.append((f"#{past.id} {past.last_message_at:%Y-%m-%d} {past.channel:<5} {past.status:<7} ", "dim"))
-        lines.append((one_line(past.subject, 44), "bold" if current else ""))
+        lines.append((one_line(past.subject, 80), "bold" if current else ""))
     return Content.assemble(*lines)
 
 
@@ -84,7 +84,8 @@ class CustomerPane(VerticalScroll, can_focus=True):
     CustomerPane .message { padding: 0 1; margin: 0 0 1 0; border-left: thick $accent; }
     CustomerPane .message.-out { border-left: thick $success; }
     CustomerPane .message.-note { border-left: thick $warning; background: $warning 10%; }
-    CustomerPane #thread-title { text-style: bold; }
+    CustomerPane #thread-title { text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    CustomerPane #history, CustomerPane #customer-info { text-wrap: nowrap; text-overflow: ellipsis; }
     CustomerPane #thread { height: auto; }
     """
 
