@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -10,7 +12,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def key_table(sections: list[tuple[str, list[BindingType]]]) -> Content:
+def key_label(key: str, display: Callable[[Binding], str]) -> str:
+    """How a key is written for people: `?` not question_mark, but ctrl+s and enter kept."""
+    key = key.strip()
+    if key.startswith("ctrl+") or key == "enter":
+        return key
+    return display(Binding(key, ""))
+
+
+def key_table(
+    sections: list[tuple[str, list[BindingType]]], display: Callable[[Binding], str]
+) -> Content:
     """A plain two-column table of keys and what they do, one section per widget."""
     parts: list[Content | tuple[str, str] | str] = []
     for title, bindings in sections:
@@ -18,7 +30,7 @@ def key_table(sections: list[tuple[str, list[BindingType]]]) -> Content:
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = ", ".join(k.strip() for k in binding.key.split(","))
+            keys = ", ".join(key_label(k, display) for k in binding.key.split(","))
             parts.append((f"  {keys:<22}", "bold"))
             parts.append(f"{binding.description}\n")
         parts.append("\n")
@@ -44,4 +56,4 @@ class HelpScreen(ModalScreen[None]):
         scroll = VerticalScroll()
         scroll.border_title = "Keys"
         with scroll:
-            yield Static(key_table(self.sections), id="keys")
+            yield Static(key_table(self.sections, self.app.get_key_display), id="keys")

@@ -66,7 +66,7 @@ class InboxList(ScrollView, can_focus=True):
     """Conversations in urgency order, one line each; the cursor row is highlighted."""
 
     DEFAULT_CSS = """
-    InboxList { background: $surface; }
+    InboxList { background: $surface; overflow-x: hidden; }
     InboxList > .inbox-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     InboxList:blur > .inbox-list--cursor { background: $block-cursor-blurred-background; text-style: none; }
     InboxList > .inbox-list--dim { color: $text-muted; }
@@ -192,9 +192,14 @@ class InboxList(ScrollView, can_focus=True):
         return max(0, min(value, len(self.rows) - 1)) if self.rows else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self._scroll_cursor_into_view()
-        # Repaint what is visible (a screenful of lines): cheap, and never leaves stale cells.
-        self.refresh()
+        if self.scroll_offset.y != top:
+            self.refresh()  # scrolled: every visible line changed
+        else:  # only the two rows whose highlight changed (keeps a key press cheap)
+            for index in (old, new):
+                if 0 <= index - top < self.size.height:
+                    self.refresh_lines(index - top)
         row = self.current
         if row is not None:
             self.post_message(self.Highlighted(row))

@@ -142,7 +142,7 @@ async def test_question_mark_lists_every_key(console: AgentdeskApp) -> None:
         text = str(pilot.app.screen.query_one("#keys").render())
         for key, words in [("r", "Reply"), ("n", "Note"), ("ctrl+s", "Send"), ("a", "Assign to me"),
                            ("c", "Close"), ("o", "Reopen"), ("j", "Next"), ("enter", "Open"),
-                           ("q", "Quit"), ("ctrl+p", "Command palette"), ("escape", "Back")]:
+                           ("q", "Quit"), ("ctrl+p", "Command palette"), ("esc", "Back"), ("?", "Keys")]:
             assert key in text and words in text, (key, words)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(pilot.app.screen, HelpScreen))
