@@ -14,7 +14,7 @@ from agentdesk.screens.main import MainScreen
 LONG_LIVED = {"poller"}
 
 
-async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15.0) -> None:
     """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -29,6 +29,18 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.
         except WorkerCancelled:  # an exclusive worker replaced by a newer one (live refresh)
             pass
         await pilot.pause(0.02)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let every short worker (store calls, template suggestions, drafts) finish, then paint."""
+    for _ in range(3):
+        short = [w for w in pilot.app.workers if w.group not in LONG_LIVED]
+        try:
+            if short:
+                await pilot.app.workers.wait_for_complete(short)
+        except WorkerCancelled:
+            pass
+        await pilot.pause(0.05)
 
 
 def main_screen(pilot: Pilot) -> MainScreen:

@@ -199,7 +199,8 @@ def out_messages(desk: Desk, conversation_id: int) -> list[Message]:
 async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
     demo_desk: Desk, no_user_config: None, tmp_path: Path
 ) -> None:
-    app = make_app(demo_desk, settings_for(tmp_path, composer={"undo_seconds": 1.5}))
+    # Long enough that a loaded CI machine still presses the keys inside the window.
+    app = make_app(demo_desk, settings_for(tmp_path, composer={"undo_seconds": 4}))
     async with app.run_test(size=(120, 40)) as pilot:
         screen, area = await replying(pilot, 1)
         await pilot.press(*"Sorry, on its way", "ctrl+s", *"xy")
@@ -208,7 +209,7 @@ async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
         await pilot.press("ctrl+z")  # inside the window: editable again, unsent
         assert not area.read_only and screen.composer._pending is None  # its timer is stopped
         await pilot.press(*" today", "ctrl+s")
-        await until(pilot, lambda: area.text == "")
+        await until(pilot, lambda: area.text == "", timeout=20)
         assert [m.text for m in out_messages(demo_desk, 1)] == ["Sorry, on its way today"]
         await pilot.press(*"sent on quit", "ctrl+s")
         assert screen.composer._pending is not None

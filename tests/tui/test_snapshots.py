@@ -9,11 +9,12 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from agentdesk.app import AgentdeskApp
-from tests.tui.helpers import loaded, until
+from tests.tui.helpers import loaded, settle, until
 
 
 async def _ready(pilot: Pilot) -> None:
     await loaded(pilot)
+    await settle(pilot)
 
 
 def test_main_screen_120x40(console: AgentdeskApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
@@ -31,7 +32,7 @@ def test_conversation_open_80x24(console: AgentdeskApp, snap_compare) -> None:  
         await until(pilot, lambda: screen.customer.region.height > 0 and screen.customer.detail is not None
                     and screen.customer.detail.row.id == screen.inbox_list.rows[1].id)
         await pilot.press("r", *"Hello")  # start a reply
-        await pilot.pause(0.1)
+        await settle(pilot)
 
     assert snap_compare(console, terminal_size=(80, 24), run_before=open_second)
 
@@ -40,6 +41,6 @@ def test_help_screen(console: AgentdeskApp, snap_compare) -> None:  # type: igno
     async def help_open(pilot: Pilot) -> None:
         await loaded(pilot)
         await pilot.press("question_mark")
-        await pilot.pause(0.1)
+        await settle(pilot)
 
     assert snap_compare(console, terminal_size=(120, 40), run_before=help_open)
