@@ -128,24 +128,13 @@ def recover_interrupted(store: Store) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def send_again(store: Store, outbox_id: int) -> bool:
-    """Put a failed reply back in the queue (the agent's "send again"); False if not failed."""
-    with store.session() as session:
-        result = session.execute(
-            update(OutboxItem)
-            .where(col(OutboxItem.id) == outbox_id, col(OutboxItem.status) == OutboxStatus.FAILED)
-            .values(status=OutboxStatus.QUEUED, attempts=0)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 def send_outbox(
     store: Store, accounts: list[Account], holder: str, *, keep_lease: bool = False
 ) -> tuple[int, int]:
     """Send queued email replies under the outbox lease.
 
     Returns (sent now, replies queued for a retry after an error). Replies that
-    failed for good wait for the agent (`send_again`) and are not counted.
+    failed for good wait for the agent (`services.compose.send_again`) and are not counted.
     """
     fresh = not lease.holds(store, OUTBOX_LEASE, holder)
     if not lease.acquire(store, OUTBOX_LEASE, holder):

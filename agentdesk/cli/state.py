@@ -49,4 +49,4 @@ class CliState:
 
     def desk(self) -> Desk:
         """The store opened (and migrated) with the current agent."""
-        return Desk(Store.open(self.store_location()), self.settings().agent)
+        return Desk.for_settings(Store.open(self.store_location()), self.settings())

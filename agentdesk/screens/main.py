@@ -93,6 +93,7 @@ class MainScreen(TriageActions, Screen[None]):
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("R", "reports", "Reports", id="reports"),
+        Binding("F", "send_again", "Send failed replies again", show=False, id="send_again"),
         Binding("escape", "back", "Back", show=False, id="back"),
         *TRIAGE_BINDINGS,
     ]
@@ -513,6 +514,24 @@ class MainScreen(TriageActions, Screen[None]):
         """Reopen the highlighted conversation."""
         if (cid := self._current_id()) is not None:
             self.store_action(cid, lambda d, i: conversations.set_status(d, i, Status.OPEN), f"#{cid} reopened")
+
+    def action_send_again(self) -> None:
+        """Queue again the replies of this conversation that failed for good."""
+        if (cid := self._current_id()) is not None:
+            self.retry_failed(cid)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def retry_failed(self, conversation_id: int) -> None:
+        count = compose.send_again(self.desk, conversation_id)
+        if count and self._deliver_locally:
+            demo = DemoSender()
+            deliver(self.desk.store, {"email": demo, "chat": demo})
+        notice = (
+            f"{count} failed repl{'y' if count == 1 else 'ies'} of #{conversation_id} queued again"
+            if count
+            else f"#{conversation_id} has no failed reply"
+        )
+        self.post_message(ActionDone(conversation_id, notice))
 
     def action_view(self, name: str) -> None:
         """Switch the inbox to another view."""

@@ -8,7 +8,11 @@ A note is a Message with direction "note" and never leaves the store.
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import make_msgid
 from enum import StrEnum
+
+from sqlalchemy import update
+from sqlmodel import col
 
 from agentdesk.clock import utcnow
 from agentdesk.services.conversations import _get, record
@@ -22,6 +26,14 @@ from agentdesk.store.models import Direction, Message, OutboxItem, OutboxStatus,
 class Kind(StrEnum):
     REPLY = "reply"
     NOTE = "note"
+
+
+def _new_message_id(desk: Desk, channel: str, account: str | None, kind: Kind) -> str | None:
+    """An email reply's Message-ID, made when it is queued (None: SMTP makes one at send)."""
+    if kind is not Kind.REPLY or channel != "email" or not desk.mail_domains:
+        return None
+    domain = desk.mail_domains.get(account or "") or next(iter(desk.mail_domains.values()))
+    return make_msgid(domain=domain)
 
 
 class EmptyReply(ValueError):
@@ -64,6 +76,7 @@ def queue(
             sent_at=now,
             subject=reply_subject(conv.subject),
             text=body,
+            message_id_header=_new_message_id(desk, conv.channel, conv.account, kind),
         )
         session.add(message)
         session.flush()
@@ -90,3 +103,22 @@ def queue(
         if then_status is not None:
             review.apply_status(session, desk.agent.login, conv, then_status, now, follow_up)
         return message.id
+
+
+def send_again(desk: Desk, conversation_id: int) -> int:
+    """Queue again every reply of the conversation that failed for good (the agent's
+    "send again"); returns how many. Each gets fresh attempts; the audit log says who."""
+    with desk.store.session() as session:
+        _get(session, conversation_id)
+        result = session.execute(
+            update(OutboxItem)
+            .where(
+                col(OutboxItem.conversation_id) == conversation_id,
+                col(OutboxItem.status) == OutboxStatus.FAILED,
+            )
+            .values(status=OutboxStatus.QUEUED, attempts=0)
+        )
+        count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            record(session, desk.agent.login, "send_again", conversation_id, f"{count} repl(ies)")
+        return count

@@ -80,8 +80,8 @@ def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
             select(Attachment).where(col(Attachment.message_id).in_(message_ids))
         ):
             files[att.message_id].append(AttachmentView(att.filename, att.size, att.content_type))
-        delivery = {
-            item.message_id: item.status
+        outbox = {
+            item.message_id: item
             for item in session.exec(
                 select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)
             )
@@ -109,7 +109,9 @@ def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
                     text=m.text,
                     parse_error=m.parse_error,
                     attachments=files.get(m.id or 0, []),
-                    delivery=delivery.get(m.id or 0),
+                    delivery=outbox[m.id].status if m.id in outbox else None,
+                    delivery_error=outbox[m.id].last_error if m.id in outbox else None,
+                    auto_kind=m.auto_kind,
                 )
                 for m in messages
             ],

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from agentdesk.config import AgentSettings
+from agentdesk.config import AgentSettings, Settings
 from agentdesk.store import Store
 from agentdesk.store.models import Agent, Meta
 
@@ -17,6 +17,21 @@ class Desk:
 
     store: Store
     agent: AgentSettings
+    mail_domains: dict[str, str] = field(default_factory=dict)
+    """Mail account name -> the domain of its address: a reply gets its Message-ID
+    (on that domain) the moment it is queued, so threading never waits for SMTP."""
+
+    @classmethod
+    def for_settings(cls, store: Store, settings: Settings) -> Desk:
+        """The desk of the configured agent, knowing the mail accounts' domains."""
+        domains: dict[str, str] = {}
+        accounts = settings.raw.get("accounts", [])
+        for account in accounts if isinstance(accounts, list) else []:
+            if isinstance(account, dict):
+                name, address = account.get("name"), account.get("address")
+                if isinstance(name, str) and isinstance(address, str) and "@" in address:
+                    domains[name] = address.rsplit("@", 1)[1]
+        return cls(store, settings.agent, domains)
 
     def agent_id(self, session: Session) -> int:
         """The current agent's row id, creating the row on first use."""

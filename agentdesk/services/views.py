@@ -125,6 +125,10 @@ class MessageView:
     attachments: list[AttachmentView]
     delivery: str | None
     """The outbox status of an outbound message (queued, sent, failed), else None."""
+    delivery_error: str | None = None
+    """Why the last attempt to send it failed (the server's words), if it did."""
+    auto_kind: str | None = None
+    """Automatic mail (auto-reply, bounce, bulk, read-receipt), never answered automatically."""
 
 
 @dataclass(frozen=True)

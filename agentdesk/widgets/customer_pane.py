@@ -65,8 +65,14 @@ def message_content(message: MessageView) -> Content:
         (f"  {who} · {message.sent_at:%Y-%m-%d %H:%M} ({age_label(message.sent_at, utcnow())} ago)", "dim"),
     ]
     if message.delivery:
-        header.append((f"  [{message.delivery}]", "italic"))
+        failed = message.delivery == "failed"
+        header.append((f"  [{message.delivery}]", "bold $error" if failed else "italic"))
+    if message.auto_kind:
+        header.append((f"  [automatic: {one_line(message.auto_kind, 20)}]", "italic $warning"))
     body: list[Content | tuple[str, str] | str] = [Content.assemble(*header), "\n"]
+    if message.delivery_error and message.delivery != "sent":
+        retry = "F sends it again" if message.delivery == "failed" else "retrying"
+        body.append((f"(not delivered: {one_line(message.delivery_error, 160)}; {retry})\n", "$error"))
     if message.parse_error:
         body.append((f"(could not be parsed: {one_line(message.parse_error, 80)}; shown raw)\n", "$error"))
     body.append(clean(message.text).rstrip() or "(no text)")

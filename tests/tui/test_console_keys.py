@@ -198,3 +198,23 @@ async def test_80x24_stacks_the_panes(console: AgentdeskApp) -> None:
         assert screen.composer.text == "hi"
         await pilot.press("escape")
         await until(pilot, lambda: screen.inbox_list.region.height > 10)
+
+
+async def test_a_failed_reply_shows_the_error_and_f_sends_it_again(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        conversation_id = screen.inbox_list.current.id  # type: ignore[union-attr]
+        await pilot.press("r", *"Your refund is on its way", "ctrl+s")
+        await until(pilot, lambda: any(m.delivery == "sent" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        with demo_desk.store.session() as session:  # as if the SMTP server had refused it for good
+            item = session.exec(select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)).all()[-1]
+            item.status, item.last_error = "failed", "550 5.2.2 mailbox full"
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: any(m.delivery == "failed" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        thread = "\n".join(str(w.render()) for w in screen.customer.query(".message"))
+        assert "not delivered: 550 5.2.2 mailbox full; F sends it again" in thread
+        await pilot.press("escape", "F")  # out of the composer, then F
+        await until(pilot, lambda: not any(m.delivery == "failed" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        with demo_desk.store.session() as session:
+            item = session.get(OutboxItem, item.id)
+            assert item is not None and item.status == "sent" and item.attempts == 1
