@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from agentdesk.clock import utcnow
 from agentdesk.store import Store
@@ -114,3 +114,23 @@ def _mark_sent(store: Store, outbox_id: int) -> None:
         assert item is not None
         item.status = OutboxStatus.SENT
         item.sent_at = utcnow()
+
+
+def retrying(store: Store, channel: str) -> int:
+    """How many of `channel`'s replies wait for another attempt after an error.
+
+    Replies that failed for good are not counted: they wait for the agent (F in the
+    console, `services.compose.send_again`), not for the poller.
+    """
+    with store.session() as session:
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(OutboxItem)
+                .where(
+                    OutboxItem.channel == channel,
+                    col(OutboxItem.status) == OutboxStatus.QUEUED,
+                    col(OutboxItem.last_error).is_not(None),
+                )
+            ).one()
+        )

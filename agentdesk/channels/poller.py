@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
 from sqlalchemy import update
-from sqlmodel import col, func, select
+from sqlmodel import col
 
 from agentdesk.channels import lease
 from agentdesk.channels.accounts import Account, load_accounts
@@ -33,7 +33,7 @@ from agentdesk.channels.imap import (
     sync_folder,
     sync_position,
 )
-from agentdesk.channels.outbox import deliver
+from agentdesk.channels.outbox import deliver, retrying
 from agentdesk.services.triage import Upkeep
 from agentdesk.channels.smtp import EmailSender
 from agentdesk.config import Settings
@@ -143,25 +143,10 @@ def send_outbox(
         if fresh:
             recover_interrupted(store)
         sent = deliver(store, {"email": EmailSender(store, accounts)})
-        return sent, _failing(store)
+        return sent, retrying(store, "email")
     finally:
         if not keep_lease:
             lease.release(store, OUTBOX_LEASE, holder)
-
-
-def _failing(store: Store) -> int:
-    with store.session() as session:
-        return int(
-            session.exec(
-                select(func.count())
-                .select_from(OutboxItem)
-                .where(
-                    OutboxItem.channel == "email",
-                    col(OutboxItem.status) == OutboxStatus.QUEUED,
-                    col(OutboxItem.last_error).is_not(None),
-                )
-            ).one()
-        )
 
 
 def poll_once(

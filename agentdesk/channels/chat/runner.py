@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import update
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from agentdesk.channels import lease
 from agentdesk.channels.chat.base import AuthError, ChatAdapter
@@ -23,7 +23,7 @@ from agentdesk.channels.chat.sender import ChatSender
 from agentdesk.channels.chat.settings import ChatAccount
 from agentdesk.channels.chat.telegram import RetryAfter
 from agentdesk.channels.imap import FolderReport
-from agentdesk.channels.outbox import deliver
+from agentdesk.channels.outbox import deliver, retrying
 from agentdesk.channels.poller import INTERRUPTED, AccountReport, PollerOptions
 from agentdesk.store import Store
 from agentdesk.store.models import Conversation, OutboxItem, OutboxStatus
@@ -127,22 +127,7 @@ def send_chat_outbox(
         finally:
             if not keep_lease:
                 lease.release(store, key, holder)
-    return sent, _failing(store)
-
-
-def _failing(store: Store) -> int:
-    with store.session() as session:
-        return int(
-            session.exec(
-                select(func.count())
-                .select_from(OutboxItem)
-                .where(
-                    OutboxItem.channel == "chat",
-                    col(OutboxItem.status).in_([OutboxStatus.QUEUED, OutboxStatus.FAILED]),
-                    col(OutboxItem.last_error).is_not(None),
-                )
-            ).one()
-        )
+    return sent, retrying(store, "chat")
 
 
 def queued_accounts(store: Store) -> set[str]:

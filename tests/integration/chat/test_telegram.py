@@ -139,7 +139,7 @@ def test_a_failed_send_stays_in_the_outbox_and_is_retried(
     with chat_store.session() as session:
         assert session.exec(select(OutboxItem)).one().attempts == 0
     telegram.fail_next_send = 1
-    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)
+    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)  # one to retry
     with chat_store.session() as session:
         item = session.exec(select(OutboxItem)).one()
         assert item.status == OutboxStatus.QUEUED and "500" in (item.last_error or "")
@@ -199,7 +199,8 @@ def test_a_reply_interrupted_mid_send_is_failed_for_the_agent_to_check(
     assert send_chat_outbox(chat_store, {"other": adapter}, "holder") == (0, 0)  # not its account
     with chat_store.session() as session:
         assert session.exec(select(OutboxItem)).one().status == OutboxStatus.SENDING
-    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)
+    # Failed for good: it waits for the agent (F), so it is not counted as retrying.
+    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 0)
     with chat_store.session() as session:
         item = session.exec(select(OutboxItem)).one()
     assert item.status == OutboxStatus.FAILED and "may have reached the customer" in (item.last_error or "")
