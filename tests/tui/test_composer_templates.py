@@ -203,7 +203,9 @@ async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
     app = make_app(demo_desk, settings_for(tmp_path, composer={"undo_seconds": 4}))
     async with app.run_test(size=(120, 40)) as pilot:
         screen, area = await replying(pilot, 1)
-        await pilot.press(*"Sorry, on its way", "ctrl+s", *"xy")
+        await pilot.press(*"Sorry, on its way", "ctrl+s")
+        await until(pilot, lambda: area.read_only, timeout=3)
+        await pilot.press(*"xy")
         assert area.read_only and area.text == "Sorry, on its way"  # waiting: not editable
         assert out_messages(demo_desk, 1) == []
         await pilot.press("ctrl+z")  # inside the window: editable again, unsent
@@ -212,7 +214,8 @@ async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
         await until(pilot, lambda: area.text == "", timeout=20)
         assert [m.text for m in out_messages(demo_desk, 1)] == ["Sorry, on its way today"]
         await pilot.press(*"sent on quit", "ctrl+s")
-        assert screen.composer._pending is not None
+        # The collision check runs in a worker before the window starts.
+        await until(pilot, lambda: screen.composer._pending is not None, timeout=3)
     # Quitting inside the window sends it rather than losing it.
     assert [m.text for m in out_messages(demo_desk, 1)][-1] == "sent on quit"
 
