@@ -18,7 +18,7 @@ from agentdesk.store.models import Direction, Message, OutboxItem
 from agentdesk.widgets.latte_line import LatteLine
 from agentdesk.widgets.reply_area import ReplyArea
 from tests.console_fixtures import DEMO_AGENT
-from tests.tui.helpers import loaded, shown, until
+from tests.tui.helpers import settle, loaded, shown, until
 
 
 def settings_for(tmp_path: Path, **raw: object) -> Settings:
@@ -212,6 +212,7 @@ async def test_ctrl_s_waits_an_undo_window_and_ctrl_z_pulls_the_reply_back(
         assert not area.read_only and screen.composer._pending is None  # its timer is stopped
         await pilot.press(*" today", "ctrl+s")
         await until(pilot, lambda: area.text == "", timeout=20)
+        await settle(pilot)  # the reload after the send (and its draft bookkeeping) is done
         assert [m.text for m in out_messages(demo_desk, 1)] == ["Sorry, on its way today"]
         await pilot.press(*"sent on quit", "ctrl+s")
         # The collision check runs in a worker before the window starts.
