@@ -73,6 +73,7 @@ TRIAGE_BINDINGS = [
     Binding("K", "articles", "Articles", show=False, id="articles"),
     Binding("Q", "review_queue", "Review queue", show=False, id="review_queue"),
     Binding("space", "mark", "Mark for bulk", show=False, id="mark"),
+    Binding("V", "mark_range", "Mark a range (from the last mark)", show=False, id="mark_range"),
     Binding("asterisk", "unmark_all", "Unmark all", show=False, id="unmark_all"),
     Binding("C", "close_marked", "Close marked", show=False, id="close_marked"),
     Binding("M", "assign_marked", "Assign marked to me", show=False, id="assign_marked"),
@@ -242,7 +243,19 @@ class TriageActions:
         if (cid := self._current_id()) is None:
             return
         self._set_marks(self.inbox_list.marked ^ {cid})
+        self._mark_anchor = cid
         self.inbox_list.action_cursor_down()
+
+    def action_mark_range(self: MainScreen) -> None:  # type: ignore[misc]
+        """Mark every row from the last one marked with space to the highlighted one."""
+        rows = self.inbox_list.rows
+        anchor = getattr(self, "_mark_anchor", None)
+        start = next((i for i, r in enumerate(rows) if r.id == anchor), None)
+        if start is None or self.inbox_list.current is None:
+            self.notify("Mark a first row with space, move, then V marks the range.", severity="warning")
+            return
+        low, high = sorted((start, self.inbox_list.cursor))
+        self._set_marks(self.inbox_list.marked | {r.id for r in rows[low : high + 1]})
 
     def action_unmark_all(self: MainScreen) -> None:  # type: ignore[misc]
         """Forget every mark."""

@@ -207,3 +207,16 @@ async def test_the_minute_tick_warns_of_breaches_once(console: AgentdeskApp, dem
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.05)
         assert len(pilot.app._notifications) == shown
+
+
+async def test_v_marks_a_range_and_m_assigns_it(console: AgentdeskApp, demo_desk: Desk) -> None:
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("V")  # no anchor yet: a hint, nothing marked
+        assert not screen.inbox_list.marked
+        await pilot.press("j", "space", "j", "j", "V")  # space marks row 1 and moves on; V: rows 1 to 4
+        wanted = {r.id for r in screen.inbox_list.rows[1:5]}
+        assert screen.inbox_list.marked == wanted
+        await pilot.press("M")
+        await until(pilot, lambda: all(_conv(demo_desk, cid).assignee_id is not None for cid in wanted))
+        assert not screen.inbox_list.marked
