@@ -290,7 +290,10 @@ class MainScreen(TriageActions, Screen[None]):
 
     @on(InboxList.NeedMore)
     def _need_more(self, message: InboxList.NeedMore) -> None:
-        self.load_more(self.view, message.after, message.limit)
+        if self.search_query is not None and self._search_next is not None:
+            self.search_more(self.search_query, self._search_next)
+        elif self.search_query is None:
+            self.load_more(self.view, message.after, message.limit)
 
     @work(thread=True, group="inbox-more", exit_on_error=False)
     def load_more(self, view: View, after: Cursor, limit: int) -> None:

@@ -51,7 +51,7 @@ from agentdesk.services.kb import Article
 from agentdesk.services.timeparse import duration_label
 from agentdesk.services.triage import TickResult, TriageSettings
 from agentdesk.services.views import Cursor, Page, View
-from agentdesk.store.models import Status
+from agentdesk.store.models import NO_DUE, Status
 from agentdesk.text import one_line
 
 if TYPE_CHECKING:
@@ -84,12 +84,22 @@ TRIAGE_BINDINGS = [
 ]
 
 
+#: The inbox's "more to load" marker while it shows search results (they page by offset).
+SEARCH_MORE = Cursor(NO_DUE, NO_DUE, -1)
+
+
+def _more(found: search.SearchPage) -> Cursor | None:
+    return SEARCH_MORE if found.next_offset is not None else None
+
+
 class TriageActions:
     """Mixed into MainScreen (see the module docstring); `self` is the main screen."""
 
     search_query: str | None = None
     """The search shown in the inbox pane instead of the view, if any."""
     _search_caption: str = ""
+    _search_next: int | None = None
+    """Where the search's next page starts (scrolling down loads it), None on the last."""
     _triage: TriageSettings | None = None
     _warned: set[int]
     _pending_sends: dict[int, str]
@@ -147,7 +157,20 @@ class TriageActions:
             return None
         found = search.search(self.desk, query, tz=self.triage_settings.tz)
         self._search_caption = self._caption(query, found.total, found.capped)
-        return PageLoaded(view, Page(found.rows, None), None, keep_id, found.total)
+        self._search_next = found.next_offset
+        return PageLoaded(view, Page(found.rows, _more(found)), None, keep_id, found.total)
+
+    @work(thread=True, group="inbox-more", exit_on_error=False)
+    def search_more(self: MainScreen, query: str, offset: int) -> None:  # type: ignore[misc]
+        """The search's next page, as the cursor nears the end of the results."""
+        found = search.search(self.desk, query, offset=offset, tz=self.triage_settings.tz)
+        self.app.call_from_thread(self._search_appended, query, found)
+
+    def _search_appended(self: MainScreen, query: str, found: search.SearchPage) -> None:  # type: ignore[misc]
+        if query != self.search_query:
+            return  # a new search (or none) replaced it meanwhile
+        self._search_next = found.next_offset
+        self.inbox_list.append_rows(found.rows, _more(found))
 
     def search_title(self) -> str | None:
         """The inbox pane's subtitle while a search is shown."""
@@ -187,9 +210,10 @@ class TriageActions:
     def _searched(self: MainScreen, query: str, found: search.SearchPage) -> None:  # type: ignore[misc]
         self.search_query = query
         self._search_caption = self._caption(query, found.total, found.capped)
+        self._search_next = found.next_offset
         self.total = found.total
         self._update_inbox_title()
-        self.inbox_list.set_rows(found.rows, None)
+        self.inbox_list.set_rows(found.rows, _more(found))
         if not found.rows:
             self.inbox_list.empty_text = "No conversation matches. / to change the search, empty to clear."
             self.customer.clear()

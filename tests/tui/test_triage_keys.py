@@ -220,3 +220,28 @@ async def test_v_marks_a_range_and_m_assigns_it(console: AgentdeskApp, demo_desk
         await pilot.press("M")
         await until(pilot, lambda: all(_conv(demo_desk, cid).assignee_id is not None for cid in wanted))
         assert not screen.inbox_list.marked
+
+
+async def test_search_results_load_more_as_the_cursor_goes_down(
+    tmp_path: Path, pinned_clock, no_user_config: None  # type: ignore[no-untyped-def]
+) -> None:
+    from agentdesk.demo import write_demo
+    from agentdesk.services import search
+    from agentdesk.store import Store
+
+    store = Store.open(tmp_path / "many.db")
+    write_demo(store, 900, agent_login=DEMO_AGENT.login)
+    desk = Desk(store, DEMO_AGENT)
+    expected = search.search(desk, "order", limit=2000)
+    assert expected.total > 250, "enough matches for two pages"
+    app = make_app(desk, Settings(agent=DEMO_AGENT, raw={"composer": {"undo_seconds": 0}}))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *"order", "enter")
+        await until(pilot, lambda: screen.search_query == "order")
+        first_page = len(screen.inbox_list.rows)
+        assert first_page < expected.total
+        await pilot.press("G")  # to the end: every page of the results comes in
+        await until(pilot, lambda: screen.inbox_list.next_cursor is None and len(screen.inbox_list.rows) > first_page)
+        assert [r.id for r in screen.inbox_list.rows] == [r.id for r in expected.rows]
+    store.dispose()
