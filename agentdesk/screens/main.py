@@ -251,6 +251,7 @@ class MainScreen(TriageActions, Screen[None]):
         self.customer.show(message.detail)
         self.composer.set_conversation(message.detail.row)
         self.composer.set_detail(message.detail)
+        self.suggest_articles(message.detail.row.id)
         self.inbox_list.replace_row(message.detail.row)
         others = self.team.others.get(message.detail.row.id, [])
         self.customer.set_presence(header_label(others))

@@ -52,6 +52,7 @@ from agentdesk.services.timeparse import duration_label
 from agentdesk.services.triage import TickResult, TriageSettings
 from agentdesk.services.views import Cursor, Page, View
 from agentdesk.store.models import NO_DUE, Status
+from agentdesk.widgets.suggestion_line import SuggestionLine
 from agentdesk.text import one_line
 
 if TYPE_CHECKING:
@@ -389,6 +390,20 @@ class TriageActions:
             self.notify("No knowledge base: set [kb] folder in the config.", severity="warning")
             return
         self.load_articles(cid)
+
+    def suggest_articles(self: MainScreen, cid: int) -> None:  # type: ignore[misc]
+        """Name the best knowledge-base article under the composer (when there is a KB)."""
+        if self.triage_settings.kb is not None:
+            self._suggest_articles(cid)
+
+    @work(thread=True, group="articles-line", exclusive=True, exit_on_error=False)
+    def _suggest_articles(self: MainScreen, cid: int) -> None:  # type: ignore[misc]
+        kb = self.triage_settings.kb
+        assert kb is not None
+        titles = [a.title for a in kb.suggest(self.desk, cid, limit=1)]
+        line = self.composer.query_one(SuggestionLine)
+        self.app.call_from_thread(line.set_articles, cid, titles)
+        self.app.call_from_thread(self.composer._update_latte)
 
     @work(thread=True, group="articles", exit_on_error=False)
     def load_articles(self: MainScreen, cid: int) -> None:  # type: ignore[misc]

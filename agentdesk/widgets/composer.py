@@ -28,6 +28,7 @@ from agentdesk.services.views import ConversationDetail, ConversationRow
 from agentdesk.templates.render import placeholders_in
 from agentdesk.text import one_line
 from agentdesk.widgets.latte_line import LatteLine
+from agentdesk.widgets.suggestion_line import SuggestionLine, best_templates
 from agentdesk.widgets.reply_area import ReplyArea
 from agentdesk.widgets.undo_send import UNDO_SEND_BINDINGS, SendDue, UndoSend
 
@@ -60,6 +61,7 @@ class Composer(UndoSend, Vertical):
             conversation_id=lambda: self.conversation.id if self.conversation else None,
         )
         yield LatteLine(id="composer-latte")
+        yield SuggestionLine(id="composer-suggestions")
 
     @property
     def text_area(self) -> ReplyArea:
@@ -118,9 +120,22 @@ class Composer(UndoSend, Vertical):
 
     # -- templates and LATTE (logic in agentdesk.templates; keys in ReplyArea) ----------
 
+    @on(ReplyArea.TemplatesLoaded)
+    def _templates_arrived(self) -> None:
+        """The templates load in a worker: suggest from them once they are there."""
+        detail = self.text_area.detail
+        if detail is not None:
+            self.call_after_refresh(self.set_detail, detail)
+
     def set_detail(self, detail: ConversationDetail) -> None:
         """The opened conversation, which templates are rendered from (no store access)."""
         self.text_area.detail = detail
+        templates = self.text_area.templates
+        suggestions = self.query_one(SuggestionLine)
+        suggestions.for_conversation(
+            detail.row.id, best_templates(list(templates), detail) if templates else []
+        )
+        self._update_latte()
 
     @on(TextArea.Changed)
     @on(ReplyArea.Inserted)
@@ -129,6 +144,8 @@ class Composer(UndoSend, Vertical):
         line = self.query_one(LatteLine)
         show = self.kind is Kind.REPLY and bool(self.text.strip())
         line.display = show
+        suggestions = self.query_one(SuggestionLine)
+        suggestions.display = not show and self.kind is Kind.REPLY and suggestions.has_some
         settings = self.text_area.template_settings
         line.show(self.text_area.coverage() if show else None, bool(settings and settings.latte_blocks))
 

@@ -245,3 +245,28 @@ async def test_search_results_load_more_as_the_cursor_goes_down(
         await until(pilot, lambda: screen.inbox_list.next_cursor is None and len(screen.inbox_list.rows) > first_page)
         assert [r.id for r in screen.inbox_list.rows] == [r.id for r in expected.rows]
     store.dispose()
+
+
+async def test_the_composer_suggests_templates_and_an_article_for_the_conversation(
+    demo_desk: Desk, no_user_config: None, tmp_path: Path
+) -> None:
+    from agentdesk.widgets.suggestion_line import SuggestionLine
+
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (folder / "tracking.md").write_text("# Tracking a late order\n\nTracking updates in 1-2 days.", encoding="utf-8")
+    settings = Settings(agent=DEMO_AGENT, raw={"kb": {"folder": str(folder)}, "composer": {"undo_seconds": 0}})
+    app = make_app(demo_desk, settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("slash", *'subject:"where is my order"', "enter")
+        await until(pilot, lambda: screen.search_query is not None and bool(screen.inbox_list.rows))
+        await pilot.press("enter")
+        line = screen.composer.query_one(SuggestionLine)
+        await until(pilot, lambda: bool(line.templates) and bool(line.articles))
+        text = str(line.render())
+        assert text.startswith("Suggested: ") and "article: Tracking a late order (K)" in text
+        assert any(word in text.lower() for word in ("arrived", "late", "order")), text
+        assert line.display, "shown while the draft is empty"
+        await pilot.press("r", *"Hi")
+        assert not line.display, "hidden once the agent types"
