@@ -123,7 +123,9 @@ class CustomerPane(VerticalScroll, can_focus=True):
         self._update_title()
         self._show_thread(detail)
         if not same:
-            self.call_after_refresh(self.scroll_end, animate=False)
+            # Anchored: stays at the newest message however late the layout settles,
+            # until the agent scrolls up.
+            self.anchor()
 
     def _show_thread(self, detail: ConversationDetail) -> None:
         """One Static per message, reused from the last conversation shown.
