@@ -41,6 +41,8 @@ def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("AGENTDESK_DATABASE_URL", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    # A shared server's /etc/agentdesk/config.toml must not reach the tests either.
+    monkeypatch.setenv("AGENTDESK_SYSTEM_CONFIG", str(tmp_path / "no-system-config.toml"))
 
 
 @pytest.fixture
