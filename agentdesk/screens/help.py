@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,16 +21,24 @@ def key_label(key: str, display: Callable[[Binding], str]) -> str:
 
 
 def key_table(
-    sections: list[tuple[str, list[BindingType]]], display: Callable[[Binding], str]
+    sections: list[tuple[str, list[BindingType]]],
+    display: Callable[[Binding], str],
+    keymap: Mapping[str, str] | None = None,
 ) -> Content:
-    """A plain two-column table of keys and what they do, one section per widget."""
+    """A plain two-column table of keys and what they do, one section per widget.
+
+    `keymap` is the config's `[keys]` (binding id -> keys): a remapped key is shown
+    as the user will press it.
+    """
+    keymap = keymap or {}
     parts: list[Content | tuple[str, str] | str] = []
     for title, bindings in sections:
         parts.append((f"{title}\n", "bold $accent"))
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = ", ".join(key_label(k, display) for k in binding.key.split(","))
+            bound = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            keys = ", ".join(key_label(k, display) for k in bound.split(","))
             parts.append((f"  {keys:<22}", "bold"))
             parts.append(f"{binding.description}\n")
         parts.append("\n")
@@ -48,12 +56,15 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help")]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(
+        self, sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.sections = sections
+        self.keymap = keymap or {}
 
     def compose(self) -> ComposeResult:
         scroll = VerticalScroll()
         scroll.border_title = "Keys"
         with scroll:
-            yield Static(key_table(self.sections, self.app.get_key_display), id="keys")
+            yield Static(key_table(self.sections, self.app.get_key_display, self.keymap), id="keys")

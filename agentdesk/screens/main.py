@@ -41,6 +41,7 @@ from textual.worker import Worker, WorkerState
 from agentdesk.channels.outbox import DemoSender, deliver
 from agentdesk.messages import ActionDone, DetailLoaded, PageLoaded
 from agentdesk.screens.help import HelpScreen
+from agentdesk.screens.link_customer import LinkCustomerPrompt
 from agentdesk.screens.reports import ReportsScreen
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.compose import Kind
@@ -55,7 +56,8 @@ from agentdesk.screens.triage import TRIAGE_BINDINGS, TriageActions
 from agentdesk.widgets.team_link import TeamLink, header_label, row_label
 from agentdesk.screens.agent_picker import UNASSIGN, AgentPicker
 from agentdesk.screens.collision import Choice, CollisionScreen
-from agentdesk.services import agents, drafts
+from agentdesk.services import agents, drafts, merge
+from agentdesk.text import one_line
 from agentdesk.services.agents import AgentView
 from agentdesk.services.collision import Collision, check_collision
 
@@ -97,6 +99,7 @@ class MainScreen(TriageActions, Screen[None]):
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("R", "reports", "Reports", id="reports"),
         Binding("F", "send_again", "Send failed replies again", show=False, id="send_again"),
+        Binding("L", "link_customer", "Link customer (same person elsewhere)", show=False, id="link_customer"),
         Binding("escape", "back", "Back", show=False, id="back"),
         *TRIAGE_BINDINGS,
     ]
@@ -540,6 +543,31 @@ class MainScreen(TriageActions, Screen[None]):
         )
         self.post_message(ActionDone(conversation_id, notice))
 
+    def action_link_customer(self) -> None:
+        """Merge this conversation's customer with another (same person, another channel)."""
+        detail = self.customer.detail
+        if detail is None or self.inbox_list.current is None or detail.row.id != self.inbox_list.current.id:
+            self.notify("Open a conversation first (Enter).", severity="warning")
+            return
+
+        def chosen(reference: str | None) -> None:
+            if reference:
+                self.link_customer(detail.row.id, detail.customer.id, reference)
+
+        self.app.push_screen(LinkCustomerPrompt(detail.customer.name), chosen)
+
+    @work(thread=True, group="actions", exit_on_error=False)
+    def link_customer(self, conversation_id: int, customer_id: int, reference: str) -> None:
+        """Merge `customer_id` into the customer `reference` names; say whom it joined."""
+        try:
+            into = merge.find_by_reference(self.desk, reference)
+            result = merge.merge(self.desk, customer_id, into)
+        except merge.MergeError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="warning", markup=False)
+            return
+        name = one_line(result.into.name, 40)
+        self.post_message(ActionDone(conversation_id, f"Linked: now one customer, {name} (#{result.into.id})"))
+
     def action_view(self, name: str) -> None:
         """Switch the inbox to another view."""
         self.end_search()
@@ -576,9 +604,16 @@ class MainScreen(TriageActions, Screen[None]):
                     ("Console", list(self.BINDINGS) + list(self.app.BINDINGS)),
                     ("Inbox", list(InboxList.BINDINGS)),
                     ("Composer", list(ReplyArea.BINDINGS) + list(Composer.BINDINGS)),
-                ]
+                ],
+                keymap=self._keymap(),
             )
         )
+
+    def _keymap(self) -> dict[str, str]:
+        """The config's `[keys]` remapping (binding id -> keys), as `?` should show it."""
+        settings = getattr(self.app, "settings", None)
+        keys = settings.raw.get("keys") if settings is not None else None
+        return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}
 
     def action_back(self) -> None:
         """From the composer back to the inbox; in the stacked layout, back to the list."""

@@ -116,3 +116,19 @@ def merge(desk: Desk, from_id: int, into_id: int) -> MergeResult:
             moved_contacts=int(moved_contacts or 0),
             moved_conversations=int(moved_conversations or 0),
         )
+
+
+def find_by_reference(desk: Desk, reference: str) -> int:
+    """The customer id an agent typed: `#12` / `12`, an email address or a chat handle."""
+    text = reference.strip().lstrip("#")
+    if text.isdigit():
+        return int(text)
+    with desk.store.session() as session:
+        point = session.exec(
+            select(ContactPoint).where(
+                (col(ContactPoint.address) == text) | (col(ContactPoint.address) == text.lower())
+            )
+        ).first()
+    if point is None:
+        raise MergeError(f"no customer with the address or handle {text!r}")
+    return point.customer_id

@@ -11,6 +11,7 @@ from agentdesk.services.views import View
 from agentdesk.store.models import Agent, Conversation, Direction, Message, OutboxItem
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.inbox_list import InboxList
+from tests.console_fixtures import PINNED_NOW as PINNED
 from tests.tui.helpers import loaded, shown, until
 
 
@@ -218,3 +219,51 @@ async def test_a_failed_reply_shows_the_error_and_f_sends_it_again(console: Agen
         with demo_desk.store.session() as session:
             item = session.get(OutboxItem, item.id)
             assert item is not None and item.status == "sent" and item.attempts == 1
+
+
+async def test_l_links_a_chat_customer_to_their_email_customer(console: AgentdeskApp, demo_desk: Desk) -> None:
+    from agentdesk.screens.link_customer import LinkCustomerPrompt
+    from agentdesk.store.models import ContactPoint, Customer
+
+    with demo_desk.store.session() as session:  # a new chat customer who is really customer #1
+        newcomer = Customer(name="ada on telegram", created_at=PINNED)
+        session.add(newcomer)
+        session.flush()
+        session.add(ContactPoint(customer_id=newcomer.id, channel="chat", address="@ada_tg", network="telegram"))
+        conv = session.exec(select(Conversation).where(Conversation.status == "open")).first()
+        assert conv is not None
+        conv.customer_id = newcomer.id  # type: ignore[assignment]
+        target_id = conv.id
+        first_email = session.exec(
+            select(ContactPoint).where(ContactPoint.customer_id == 1, ContactPoint.channel == "email")
+        ).one().address
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        screen.inbox_list.cursor = next(i for i, r in enumerate(screen.inbox_list.rows) if r.id == target_id)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.customer.detail is not None and screen.customer.detail.row.id == target_id)
+        await pilot.press("L")
+        await until(pilot, lambda: isinstance(pilot.app.screen, LinkCustomerPrompt))
+        await pilot.press(*first_email, "enter")
+        await until(pilot, lambda: screen.customer.detail is not None and screen.customer.detail.customer.id == 1)
+        addresses = {a.address for a in screen.customer.detail.customer.addresses}  # type: ignore[union-attr]
+        assert {"@ada_tg", first_email} <= addresses, "one customer with both the handle and the address"
+
+
+async def test_keys_remapped_in_the_config_work_and_show_in_help(demo_desk: Desk, no_user_config: None) -> None:
+    from agentdesk.app import make_app
+    from agentdesk.config import Settings
+    from tests.console_fixtures import DEMO_AGENT
+
+    settings = Settings(agent=DEMO_AGENT, raw={"keys": {"assign": "x"}, "composer": {"undo_seconds": 0}})
+    async with make_app(demo_desk, settings).run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        target = next(r for r in screen.inbox_list.rows if r.assignee is None)
+        screen.inbox_list.cursor = screen.inbox_list.rows.index(target)
+        await pilot.press("x")
+        await until(pilot, lambda: next(r for r in screen.inbox_list.rows if r.id == target.id).assignee == "demo")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        text = str(pilot.app.screen.query_one("#keys").render())
+        line = next(l for l in text.splitlines() if "Assign to me" in l and "marked" not in l)
+        assert line.split()[0] == "x", line
