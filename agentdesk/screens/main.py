@@ -206,9 +206,8 @@ class MainScreen(TriageActions, Screen[None]):
         compose.queue(self.desk, conversation_id, text, kind, *self.after_send(conversation_id, kind, text))
         self._compose_base.pop(conversation_id, None)
         drafts.discard(self.desk, conversation_id)
-        if kind is Kind.REPLY and self._deliver_locally:
-            demo = DemoSender()
-            deliver(self.desk.store, {"email": demo, "chat": demo})
+        if kind is Kind.REPLY:
+            self._deliver_if_demo()
         notice = "Note saved" if kind is Kind.NOTE else (
             "Reply sent (demo channel)" if self._deliver_locally else "Reply queued in the outbox"
         )
@@ -525,6 +524,12 @@ class MainScreen(TriageActions, Screen[None]):
         if (cid := self._current_id()) is not None:
             self.store_action(cid, lambda d, i: conversations.set_status(d, i, Status.OPEN), f"#{cid} reopened")
 
+    def _deliver_if_demo(self) -> None:
+        """In a worker: a demo store has no real channel, so queued replies go out at once."""
+        if self._deliver_locally:
+            demo = DemoSender()
+            deliver(self.desk.store, {"email": demo, "chat": demo})
+
     def action_send_again(self) -> None:
         """Queue again the replies of this conversation that failed for good."""
         if (cid := self._current_id()) is not None:
@@ -533,9 +538,8 @@ class MainScreen(TriageActions, Screen[None]):
     @work(thread=True, group="actions", exit_on_error=False)
     def retry_failed(self, conversation_id: int) -> None:
         count = compose.send_again(self.desk, conversation_id)
-        if count and self._deliver_locally:
-            demo = DemoSender()
-            deliver(self.desk.store, {"email": demo, "chat": demo})
+        if count:
+            self._deliver_if_demo()
         notice = (
             f"{count} failed repl{'y' if count == 1 else 'ies'} of #{conversation_id} queued again"
             if count

@@ -122,12 +122,7 @@ def assign_to_me(desk: Desk, conversation_id: int) -> None:
     """Make the current agent the conversation's assignee."""
     with desk.store.session() as session:
         conv = _get(session, conversation_id)
-        me = desk.agent_id(session)
-        if conv.assignee_id == me:
-            return
-        conv.assignee_id = me
-        conv.updated_at = utcnow()
-        record(session, desk.agent.login, "assign", conversation_id, desk.agent.login)
+        _assign(session, desk, conv, desk.agent_id(session), desk.agent.login)
 
 
 def assign_to(desk: Desk, conversation_id: int, login: str) -> None:
@@ -137,11 +132,17 @@ def assign_to(desk: Desk, conversation_id: int, login: str) -> None:
     with desk.store.session() as session:
         conv = _get(session, conversation_id)
         agent = find(session, login)
-        if conv.assignee_id == agent.id:
-            return
-        conv.assignee_id = agent.id
-        conv.updated_at = utcnow()
-        record(session, desk.agent.login, "assign", conversation_id, login)
+        assert agent.id is not None
+        _assign(session, desk, conv, agent.id, login)
+
+
+def _assign(session: Session, desk: Desk, conv: Conversation, agent_id: int, login: str) -> None:
+    """Make `agent_id` the assignee (a no-op when it already is), with its audit line."""
+    if conv.assignee_id == agent_id:
+        return
+    conv.assignee_id = agent_id
+    conv.updated_at = utcnow()
+    record(session, desk.agent.login, "assign", conv.id, login)
 
 
 def unassign(desk: Desk, conversation_id: int) -> None:

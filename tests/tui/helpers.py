@@ -21,26 +21,25 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
-        # Wait for the store calls in flight, not for long-lived workers (the poller).
-        short = [w for w in pilot.app.workers if w.group not in LONG_LIVED]
-        try:
-            if short:  # (an empty list would mean "every worker" to Textual)
-                await pilot.app.workers.wait_for_complete(short)
-        except WorkerCancelled:  # an exclusive worker replaced by a newer one (live refresh)
-            pass
+        await _short_workers_done(pilot)
         await pilot.pause(0.02)
 
 
 async def settle(pilot: Pilot) -> None:
     """Let every short worker (store calls, template suggestions, drafts) finish, then paint."""
     for _ in range(3):
-        short = [w for w in pilot.app.workers if w.group not in LONG_LIVED]
-        try:
-            if short:
-                await pilot.app.workers.wait_for_complete(short)
-        except WorkerCancelled:
-            pass
+        await _short_workers_done(pilot)
         await pilot.pause(0.05)
+
+
+async def _short_workers_done(pilot: Pilot) -> None:
+    """Wait for the store calls in flight, not for long-lived workers (the poller)."""
+    short = [w for w in pilot.app.workers if w.group not in LONG_LIVED]
+    try:
+        if short:  # (an empty list would mean "every worker" to Textual)
+            await pilot.app.workers.wait_for_complete(short)
+    except WorkerCancelled:  # an exclusive worker replaced by a newer one (live refresh)
+        pass
 
 
 def main_screen(pilot: Pilot) -> MainScreen:
