@@ -157,3 +157,44 @@ def run(source_db: Path, count: int, work: Path) -> IngestResult:
     finally:
         dovecot.stop()
         shutil.rmtree(dovecot_root, ignore_errors=True)
+
+
+def _source_store(work: Path, count: int) -> Path:
+    """The bench's big store if it was built, else a demo store of about `count` messages."""
+    big = ROOT / "tmp" / "bench-data" / "full" / "big.db"
+    if big.exists():
+        return big
+    small = work / "source.db"
+    if not small.exists():
+        config = work / "config.toml"
+        config.write_text('[agent]\nlogin = "demo"\nname = "Demo Agent"\n')
+        agentdesk = str(Path(sys.executable).with_name("agentdesk"))
+        subprocess.run([agentdesk, "--config", str(config), "demo", "--path", str(small), "--size",
+                        str(max(count // 10, 1)), "--messages", str(count + count // 5), "--no-tui"],
+                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return small
+
+
+def main() -> None:
+    """`python -m bench.ingest`: figure 5 alone, to iterate on the intake path."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="figure 5 alone: agentdesk sync vs mbsync + notmuch")
+    parser.add_argument("--count", type=int, default=20_000, help="messages in the mailbox")
+    parser.add_argument("--source", type=Path, help="store to take the mail from (default: the bench's)")
+    parser.add_argument("--work", type=Path, default=ROOT / "tmp" / "bench-ingest")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    source = args.source or _source_store(args.work, args.count)
+    result = run(source, args.count, args.work)
+    print(f"agentdesk sync --once: {result.agentdesk_s:.2f} s for {result.messages:,} messages "
+          f"({result.messages / result.agentdesk_s:,.0f} msg/s), {result.stored:,} stored")
+    if result.mbsync_s is not None and result.notmuch_s is not None:
+        peer = result.mbsync_s + result.notmuch_s
+        print(f"mbsync {result.mbsync_s:.2f} s + notmuch new {result.notmuch_s:.2f} s = {peer:.2f} s; "
+              f"ratio {result.agentdesk_s / peer:.3f} (target <= 0.5)")
+    print(f"no-op re-sync {result.noop_ms:.1f} ms (mbsync no-op {result.mbsync_noop_ms or 0:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ from imapclient import IMAPClient
 from sqlmodel import Session, select
 
 from agentdesk.channels.accounts import Account, ServerSettings
-from agentdesk.channels.ingest import store_mail
+from agentdesk.channels.ingest import Incoming, store_mails
 from agentdesk.clock import utcnow
 from agentdesk.store import Store
 from agentdesk.store.models import MailSyncState
@@ -131,6 +131,13 @@ def _batches(sizes: dict[int, int], count: int) -> list[list[int]]:
     return batches
 
 
+def _received(value: object) -> datetime | None:
+    """INTERNALDATE as an aware UTC datetime (the fallback for a mail without a usable Date)."""
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def sync_folder(
     client: IMAPClient,
     store: Store,
@@ -169,30 +176,17 @@ def sync_folder(
         progress(account.name, folder, 0, total)
     for batch in _batches(sizes, account.batch_size):
         response = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+        incoming: list[Incoming] = []
+        for uid in batch:
+            data = response.pop(uid, None)
+            raw = data.get(b"BODY[]") if data else None
+            if raw is None:  # expunged meanwhile: nothing to store
+                continue
+            source = source_of(account.name, folder, uidvalidity, uid)
+            incoming.append(Incoming(source, bytes(raw), _received(data.get(b"INTERNALDATE"))))
+        fetched += len(incoming)
         with store.session() as session:
-            for uid in batch:
-                data = response.pop(uid, None)
-                raw = data.get(b"BODY[]") if data else None
-                if raw is None:  # expunged meanwhile: nothing to store
-                    continue
-                fetched += 1
-                received = data.get(b"INTERNALDATE") if data else None
-                if isinstance(received, datetime):
-                    received = (
-                        received.astimezone(UTC)
-                        if received.tzinfo
-                        else received.replace(tzinfo=UTC)
-                    )
-                else:
-                    received = None
-                stored = store_mail(
-                    session,
-                    account.name,
-                    source_of(account.name, folder, uidvalidity, uid),
-                    bytes(raw),
-                    received=received,
-                )
-                del raw, data
+            for stored in store_mails(session, account.name, incoming):
                 if stored.duplicate:
                     duplicates += 1
                     continue
@@ -200,6 +194,7 @@ def sync_folder(
                 errors += stored.parse_error is not None
                 automatic += stored.auto_kind is not None
             _save_state(session, account.name, folder, uidvalidity, max(batch))
+        del incoming, response
         done += len(batch)
         if progress:
             progress(account.name, folder, done, total)

@@ -1,26 +1,52 @@
-"""Storing one raw mail: parse, deduplicate, thread, and add it through intake.
+"""Storing raw mail: parse, deduplicate, thread, and add it through intake, a batch at once.
 
-The caller owns the transaction: the IMAP sync stores a batch of mails and moves
-its saved UID position in the same commit, so a crash loses nothing and repeats
-nothing. The unique index on `message.source` refuses a second copy of the same
-fetched mail even if two processes ever raced past every other check.
+`store_mails` takes a whole fetched batch; `store_mail` is a batch of one (the
+importer and the load bench use it). The caller owns the transaction: the IMAP
+sync stores a batch and moves its saved UID position in the same commit, so a crash
+loses nothing and repeats nothing. The unique index on `message.source` refuses a
+second copy of the same fetched mail even if two processes ever raced past every
+other check.
+
+A batch costs a fixed handful of statements, whatever its size: one query each for
+known sources, Message-IDs and hashes, the thread lookups of `ThreadFinder`, the
+customers of `CustomerBook`, then one multi-row INSERT each for conversations,
+messages (the FTS triggers index them), attachments and events. Mail is decided
+in arrival order, so a mail answering an earlier one of the same batch joins its
+conversation exactly as if each had been stored alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from agentdesk.channels.mime import ParsedMail, parse
-from agentdesk.channels.threading import match_thread
+from agentdesk.channels.threading import ThreadFinder
 from agentdesk.clock import utcnow
-from agentdesk.services.intake import add_inbound, find_or_create_customer, new_conversation
-from agentdesk.store.models import Attachment, Conversation, Customer, Direction, Event, Message
+from agentdesk.services.csat import rating_of
+from agentdesk.services.intake import (
+    CustomerBook,
+    add_inbound,
+    build_conversation,
+    chunks,
+    load_customers,
+    note_inbound,
+)
+from agentdesk.store.models import (
+    Attachment, Conversation, Customer, Direction, Event, Message,
+)
 from agentdesk.text import one_line
 
 UNKNOWN_SENDER = "unknown sender"
+
+_MESSAGES = Message.__table__  # type: ignore[attr-defined]
+_ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -34,20 +60,14 @@ class Stored:
     auto_kind: str | None = None
 
 
-def find_duplicate(session: Session, account: str, source: str, mail: ParsedMail) -> int | None:
-    """The id of a message already stored for this mail: same source, Message-ID or hash."""
-    found = session.exec(select(Message.id).where(Message.source == source)).first()
-    if found is not None:
-        return found
-    query = select(Message.id).join(
-        Conversation, col(Conversation.id) == col(Message.conversation_id)
-    )
-    query = query.where(Conversation.account == account)
-    if mail.message_id:
-        query = query.where(Message.message_id_header == mail.message_id)
-    else:
-        query = query.where(Message.raw_sha256 == mail.raw_sha256)
-    return session.exec(query.limit(1)).first()
+@dataclass(frozen=True)
+class Incoming:
+    """One fetched mail for `store_mails`; `mail` when it was parsed already (elsewhere)."""
+
+    source: str
+    raw: bytes
+    received: datetime | None = None
+    mail: ParsedMail | None = None
 
 
 def _sent_at(mail: ParsedMail, received: datetime | None) -> datetime:
@@ -57,6 +77,11 @@ def _sent_at(mail: ParsedMail, received: datetime | None) -> datetime:
     if mail.date is None or mail.date > now + timedelta(days=1):
         return fallback
     return mail.date
+
+
+def customer_address(mail: ParsedMail) -> str:
+    """The name a customer gets when we only know their address."""
+    return mail.from_address or UNKNOWN_SENDER
 
 
 def store_mail(
@@ -69,86 +94,244 @@ def store_mail(
     mail: ParsedMail | None = None,
 ) -> Stored:
     """Store `raw` once (parsed, threaded, with attachments); a known mail is skipped."""
-    mail = mail or parse(raw)
-    if find_duplicate(session, account, source, mail) is not None:
-        return Stored(None, None, True)
-    sent_at = _sent_at(mail, received)
-    match = match_thread(session, account, mail)
-    conv = match.conversation
-    if conv is None:
-        customer = find_or_create_customer(
-            session, "email", mail.from_address or UNKNOWN_SENDER, mail.from_name
-        )
-        conv = new_conversation(
-            session, customer, "email", mail.subject or "(no subject)", sent_at, account=account
-        )
-        conv.automatic = mail.auto_kind is not None
-    else:
-        # A reply in a known thread stays with that thread's customer; a colleague in
-        # Cc answering from another address does not become a customer of their own.
-        found = session.get(Customer, conv.customer_id)
-        assert found is not None
-        customer = found
-    # The From display name fills a name we did not know (it was the bare address).
-    if mail.from_name and customer.name in ("", customer_address(mail)):
-        customer.name = one_line(mail.from_name, 200)
-    message = Message(
-        conversation_id=0,
-        direction="in",
-        author=mail.from_name or mail.from_address or UNKNOWN_SENDER,
-        author_address=mail.from_address,
-        sent_at=sent_at,
-        subject=mail.subject,
-        text=mail.text,
-        html=mail.html,
-        message_id_header=mail.message_id,
-        in_reply_to=mail.in_reply_to,
-        references=" ".join(mail.references) or None,
-        raw=raw,
-        parse_error=mail.parse_error,
-        source=source,
-        auto_kind=mail.auto_kind,
-        raw_sha256=mail.raw_sha256,
-    )
-    if mail.auto_kind is not None and match.conversation is not None:
-        # Automatic mail (an out-of-office answer to our reply, a bounce) joins its
-        # thread but must neither reopen it nor start an SLA clock, so it does not go
-        # through add_inbound, whose job is exactly that.
-        assert conv.id is not None
-        message.conversation_id = conv.id
-        message.direction = Direction.IN
-        session.add(message)
-        conv.message_count += 1
-        conv.updated_at = utcnow()
-        session.flush()
-    else:
-        add_inbound(session, conv, message)
+    return store_mails(session, account, [Incoming(source, raw, received, mail)])[0]
+
+
+def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> list[Stored]:
+    """Store each mail of `batch` once, in order; the results match the batch one to one."""
+    mails = [item.mail or parse(item.raw) for item in batch]
+    duplicate = _duplicates(session, account, batch, mails)
+    fresh = [i for i in range(len(batch)) if not duplicate[i]]
+    results = [Stored(None, None, True) for _ in batch]
+    if not fresh:
+        return results
+
+    # 1. Threads, in arrival order: a mail may answer one earlier in the batch.
+    finder = ThreadFinder(session, account, [mails[i] for i in fresh])
+    plan: list[_Planned] = []
+    started: list[tuple[Conversation, ParsedMail]] = []
+    for i in fresh:
+        mail, item = mails[i], batch[i]
+        sent_at = _sent_at(mail, item.received)
+        match = finder.match(mail)
+        conv = match.conversation
+        if conv is None:
+            conv = build_conversation(0, "email", mail.subject or "(no subject)", sent_at,
+                                      account=account)
+            conv.automatic = mail.auto_kind is not None
+            started.append((conv, mail))
+        finder.remember(mail.message_id, conv)
+        plan.append(_Planned(i, mail, item, conv, match.conversation is None, match.reason, sent_at))
+
+    # 2. Customers: a thread keeps its customer; a new one gets the sender's.
+    book = CustomerBook(session, "email", [customer_address(mail) for _, mail in started])
+    new_customers = [book.get(customer_address(mail), mail.from_name) for _, mail in started]
+    book.flush()
+    people = load_customers(session, (c.customer_id for c in finder.conversations))
+    for (conv, _), customer in zip(started, new_customers, strict=True):
+        assert customer.id is not None
+        conv.customer_id = customer.id
+        people[customer.id] = customer
+    session.add_all(conv for conv, _ in started)
+
+    # 3. What each mail does to its conversation, in memory; written in bulk below.
+    writer = _Writer(session)
+    for step in plan:
+        mail, conv = step.mail, step.conv
+        customer = people.get(conv.customer_id)
+        if customer is None:
+            customer = session.get(Customer, conv.customer_id)
+            assert customer is not None
+        # The From display name fills a name we did not know (it was the bare address).
+        if mail.from_name and customer.name in ("", customer_address(mail)):
+            customer.name = one_line(mail.from_name, 200)
+        row = _message_row(mail, step.item, step.sent_at)
+        if mail.auto_kind is not None and not step.starts:
+            # Automatic mail (an out-of-office answer to our reply, a bounce) joins its
+            # thread but must neither reopen it nor start an SLA clock, so it does not go
+            # through add_inbound, whose job is exactly that.
+            conv.message_count += 1
+            conv.updated_at = utcnow()
+            writer.add(step, row)
+        elif conv.id is not None and rating_of(mail.text) is not None:
+            # Maybe a CSAT rating in a known conversation: the one rule for those lives in
+            # add_inbound (via csat.record_rating); what came before is written first,
+            # so ids keep the arrival order.
+            writer.write()
+            message = Message(**row)
+            add_inbound(session, conv, message)
+            assert message.id is not None
+            writer.add(step, None, message.id)
+        else:
+            reopened = note_inbound(conv, step.sent_at, mail.text)
+            writer.add(step, row, before=reopened)
         if mail.auto_kind is None and conv.automatic:
             conv.automatic = False  # a person wrote in this thread after all
-    assert message.id is not None and conv.id is not None
-    for part in mail.attachments:
-        session.add(
-            Attachment(
-                message_id=message.id,
-                filename=part.filename,
-                content_type=part.content_type,
-                size=len(part.data),
-                data=part.data,
-            )
+    for step, message_id in writer.write():
+        assert step.conv.id is not None
+        results[step.index] = Stored(
+            message_id, step.conv.id, False, step.mail.parse_error, step.mail.auto_kind
         )
-    session.add(
-        Event(
-            at=utcnow(),
-            actor="poller",
-            action="email-in",
-            conversation_id=conv.id,
-            detail=f"message {message.id} from {source}: {match.reason}",
-        )
-    )
     session.flush()
-    return Stored(message.id, conv.id, False, mail.parse_error, mail.auto_kind)
+    return results
 
 
-def customer_address(mail: ParsedMail) -> str:
-    """The name a customer gets when we only know their address."""
-    return mail.from_address or UNKNOWN_SENDER
+@dataclass
+class _Planned:
+    """One fresh mail of a batch and the conversation it goes to."""
+
+    index: int
+    mail: ParsedMail
+    item: Incoming
+    conv: Conversation
+    starts: bool
+    """This mail starts `conv` (else it joins a known thread, or one begun in the batch)."""
+    reason: str
+    sent_at: datetime
+
+
+@dataclass
+class _Pending:
+    step: _Planned
+    row: dict[str, Any] | None
+    message_id: int | None
+    before: Event | None
+
+
+@dataclass
+class _Writer:
+    """Messages, attachments and events of a batch, written in order with executemany."""
+
+    session: Session
+    pending: list[_Pending] = field(default_factory=list)
+    done: list[tuple[_Planned, int]] = field(default_factory=list)
+
+    def add(
+        self,
+        step: _Planned,
+        row: dict[str, Any] | None,
+        message_id: int | None = None,
+        before: Event | None = None,
+    ) -> None:
+        """Queue a message `row` (or one stored already, by id), after the event `before`."""
+        self.pending.append(_Pending(step, row, message_id, before))
+
+    def write(self) -> list[tuple[_Planned, int]]:
+        """Write what is queued (conversations first, for their ids); every step and its id."""
+        self.session.flush()  # new conversations and customers get their ids
+        pending, self.pending = self.pending, []
+        rows = []
+        for entry in pending:
+            if entry.row is not None:
+                assert entry.step.conv.id is not None
+                entry.row["conversation_id"] = entry.step.conv.id
+                rows.append(entry.row)
+        if rows:
+            ids = self.session.execute(
+                insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), rows
+            ).scalars().all()
+            assert len(ids) == len(rows)
+            it = iter(ids)
+            for entry in pending:
+                if entry.row is not None:
+                    entry.message_id = next(it)
+        attachments: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        now = utcnow()
+        for entry in pending:
+            step = entry.step
+            assert entry.message_id is not None
+            attachments.extend(
+                {"message_id": entry.message_id, "filename": part.filename,
+                 "content_type": part.content_type, "size": len(part.data), "data": part.data}
+                for part in step.mail.attachments
+            )
+            if entry.before is not None:
+                events.append(_event_row(entry.before))
+            events.append({
+                "at": now, "actor": "poller", "action": "email-in",
+                "conversation_id": step.conv.id,
+                "detail": f"message {entry.message_id} from {step.item.source}: {step.reason}",
+            })
+            self.done.append((step, entry.message_id))
+        if attachments:
+            self.session.execute(insert(_ATTACHMENTS), attachments)
+        if events:
+            self.session.execute(insert(_EVENTS), events)
+        return self.done
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    return {"at": event.at, "actor": event.actor, "action": event.action,
+            "conversation_id": event.conversation_id, "detail": event.detail}
+
+
+def _message_row(mail: ParsedMail, item: Incoming, sent_at: datetime) -> dict[str, Any]:
+    """The `message` row of an inbound mail (every column: executemany needs the same keys)."""
+    return {
+        "conversation_id": 0,
+        "direction": Direction.IN.value,
+        "author": mail.from_name or mail.from_address or UNKNOWN_SENDER,
+        "author_address": mail.from_address,
+        "sent_at": sent_at,
+        "subject": mail.subject,
+        "text": mail.text,
+        "html": mail.html,
+        "message_id_header": mail.message_id,
+        "in_reply_to": mail.in_reply_to,
+        "references": " ".join(mail.references) or None,
+        "raw": item.raw,
+        "parse_error": mail.parse_error,
+        "source": item.source,
+        "auto_kind": mail.auto_kind,
+        "raw_sha256": mail.raw_sha256,
+    }
+
+
+def _duplicates(
+    session: Session, account: str, batch: Sequence[Incoming], mails: list[ParsedMail]
+) -> list[bool]:
+    """Which mails are stored already: same source, else same Message-ID (or, without
+    one, same bytes) within the account; a repeat within the batch counts too."""
+    known_sources: set[str] = set()
+    for chunk in chunks(item.source for item in batch):
+        known_sources.update(
+            s for s in session.exec(select(Message.source).where(col(Message.source).in_(chunk)))
+            if s is not None
+        )
+    known_ids = _known_in_account(
+        session, account, col(Message.message_id_header), (m.message_id for m in mails if m.message_id)
+    )
+    known_hashes = _known_in_account(
+        session, account, col(Message.raw_sha256), (m.raw_sha256 for m in mails if not m.message_id)
+    )
+    duplicate: list[bool] = []
+    for item, mail in zip(batch, mails, strict=True):
+        if item.source in known_sources:
+            seen = True
+        elif mail.message_id:
+            seen = mail.message_id in known_ids
+        else:
+            seen = mail.raw_sha256 in known_hashes
+        duplicate.append(seen)
+        if not seen:
+            known_sources.add(item.source)
+            if mail.message_id:
+                known_ids.add(mail.message_id)
+            known_hashes.add(mail.raw_sha256)
+    return duplicate
+
+
+def _known_in_account(
+    session: Session, account: str, column: Any, values: Iterable[str | None]
+) -> set[str]:
+    """Which of `values` `column` already holds among the account's messages."""
+    known: set[str] = set()
+    for chunk in chunks(values):
+        query = (
+            select(column)
+            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+            .where(Conversation.account == account, column.in_(chunk))
+        )
+        known.update(v for v in session.exec(query) if v is not None)
+    return known

@@ -2,46 +2,144 @@
 
 Channels (IMAP, chat, the demo) parse their input and call these functions inside
 their own transaction, so a message and the poller's saved position commit together.
+A channel that stores many messages at once (the IMAP sync) uses the batch forms,
+`CustomerBook`, `build_conversation` and `note_inbound`; the single-message functions
+are those same steps for a batch of one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from agentdesk.clock import utcnow
-from agentdesk.services.sla import due_after
 from agentdesk.services.csat import record_rating
+from agentdesk.services.sla import due_after
 from agentdesk.store.models import (
     ContactPoint, Conversation, Customer, Direction, Event, Message, Status,
 )
 from agentdesk.text import one_line
+
+#: Values per `IN (...)` list: well under SQLite's and PostgreSQL's parameter limits.
+IN_CHUNK = 500
+
+
+def chunks(values: Iterable[object], size: int = IN_CHUNK) -> Iterable[list[object]]:
+    """`values` (duplicates removed) in lists short enough for one `IN (...)`."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
+
+
+def normal_address(channel: str, address: str) -> str:
+    """How a contact address is kept: email addresses lower-cased, every address stripped."""
+    return address.strip().lower() if channel == "email" else address.strip()
+
+
+class CustomerBook:
+    """The customers behind many addresses on one channel, found with one query.
+
+    Customers that do not exist yet are made by `get` and written, with their contact
+    points, by `flush` in one statement each: an IMAP batch of a thousand mails from
+    new senders costs two INSERTs, not two thousand flushes.
+    """
+
+    def __init__(
+        self, session: Session, channel: str, addresses: Iterable[str], network: str | None = None
+    ) -> None:
+        self.session = session
+        self.channel = channel
+        self.network = network
+        self._by_address: dict[str, Customer] = {}
+        self._new: list[tuple[str, Customer]] = []
+        wanted = {normal_address(channel, a) for a in addresses}
+        found: dict[str, int] = {}
+        for chunk in chunks(wanted):
+            rows = session.exec(
+                select(ContactPoint.address, ContactPoint.customer_id).where(
+                    ContactPoint.channel == channel, col(ContactPoint.address).in_(chunk)
+                )
+            ).all()
+            found.update((address, customer_id) for address, customer_id in rows)
+        customers = load_customers(session, found.values())
+        for address, customer_id in found.items():
+            customer = customers[customer_id]
+            while customer.merged_into_id is not None:  # rare: a customer linked to another
+                merged = session.get(Customer, customer.merged_into_id)
+                assert merged is not None
+                customer = merged
+            self._by_address[address] = customer
+
+    def get(self, address: str, name: str = "") -> Customer:
+        """The customer for `address`; a new one (named `name`) until `flush` has no id."""
+        address = normal_address(self.channel, address)
+        customer = self._by_address.get(address)
+        if customer is None:
+            customer = Customer(name=one_line(name) or address, created_at=utcnow())
+            self._by_address[address] = customer
+            self._new.append((address, customer))
+        return customer
+
+    def flush(self) -> None:
+        """Write the customers `get` made, and their contact points."""
+        if not self._new:
+            return
+        self.session.add_all(customer for _, customer in self._new)
+        self.session.flush()
+        rows = [
+            {"customer_id": customer.id, "channel": self.channel, "address": address,
+             "network": self.network}
+            for address, customer in self._new
+        ]
+        self.session.execute(insert(ContactPoint.__table__), rows)  # type: ignore[attr-defined]
+        self._new.clear()
+
+
+def load_customers(session: Session, ids: Iterable[int]) -> dict[int, Customer]:
+    """Customers by id, with one query per IN_CHUNK ids (they stay in the session)."""
+    customers: dict[int, Customer] = {}
+    for chunk in chunks(ids):
+        for customer in session.exec(select(Customer).where(col(Customer.id).in_(chunk))).all():
+            assert customer.id is not None
+            customers[customer.id] = customer
+    return customers
 
 
 def find_or_create_customer(
     session: Session, channel: str, address: str, name: str = "", network: str | None = None
 ) -> Customer:
     """The customer behind `address` on `channel`, created (with that contact point) if new."""
-    address = address.strip().lower() if channel == "email" else address.strip()
-    point = session.exec(
-        select(ContactPoint).where(ContactPoint.channel == channel, ContactPoint.address == address)
-    ).first()
-    if point is not None:
-        customer = session.get(Customer, point.customer_id)
-        assert customer is not None
-        while customer.merged_into_id is not None:
-            merged = session.get(Customer, customer.merged_into_id)
-            assert merged is not None
-            customer = merged
-        return customer
-    customer = Customer(name=one_line(name) or address, created_at=utcnow())
-    session.add(customer)
-    session.flush()
-    assert customer.id is not None
-    session.add(ContactPoint(customer_id=customer.id, channel=channel, address=address, network=network))
-    session.flush()
+    book = CustomerBook(session, channel, [address], network)
+    customer = book.get(address, name)
+    book.flush()
     return customer
+
+
+def build_conversation(
+    customer_id: int,
+    channel: str,
+    subject: str,
+    at: datetime,
+    *,
+    network: str | None = None,
+    account: str | None = None,
+    external_key: str | None = None,
+) -> Conversation:
+    """An empty open conversation, not yet in the session; `add_inbound` fills it."""
+    return Conversation(
+        channel=channel,
+        network=network,
+        account=account,
+        external_key=external_key,
+        subject=one_line(subject, 300),
+        customer_id=customer_id,
+        created_at=at,
+        updated_at=at,
+        last_message_at=at,
+    )
 
 
 def new_conversation(
@@ -55,18 +153,11 @@ def new_conversation(
     account: str | None = None,
     external_key: str | None = None,
 ) -> Conversation:
-    """An empty open conversation; `add_inbound` fills it."""
+    """An empty open conversation (flushed, so it has its id); `add_inbound` fills it."""
     assert customer.id is not None
-    conv = Conversation(
-        channel=channel,
-        network=network,
-        account=account,
+    conv = build_conversation(
+        customer.id, channel, subject, at, network=network, account=account,
         external_key=external_key,
-        subject=one_line(subject, 300),
-        customer_id=customer.id,
-        created_at=at,
-        updated_at=at,
-        last_message_at=at,
     )
     session.add(conv)
     session.flush()
@@ -83,22 +174,40 @@ def add_inbound(session: Session, conv: Conversation, message: Message) -> Messa
     message.conversation_id = conv.id
     message.direction = Direction.IN
     session.add(message)
-    if record_rating(session, conv, message) is None:
+    rated = record_rating(session, conv, message) is not None
+    reopened = note_inbound(conv, message.sent_at, message.text, rated=rated)
+    if reopened is not None:
+        session.add(reopened)
+    session.flush()
+    return message
+
+
+def note_inbound(
+    conv: Conversation, sent_at: datetime, text: str, *, rated: bool = False
+) -> Event | None:
+    """What a customer message does to its conversation, in memory (the caller writes it).
+
+    Reopens it and starts the SLA clock unless the message was `rated` (recorded as a
+    CSAT rating); counts it and takes the preview. Returns the `status:open` event
+    when the conversation was reopened, so the caller can write it in its place.
+    """
+    reopened = None
+    if not rated:
         if conv.status != Status.OPEN:
             # Logged so reports can tell a reopened conversation (and for how long) apart.
-            session.add(Event(at=utcnow(), actor="customer", action=f"status:{Status.OPEN}",
-                              conversation_id=conv.id, detail=f"was {conv.status}"))
+            assert conv.id is not None
+            reopened = Event(at=utcnow(), actor="customer", action=f"status:{Status.OPEN}",
+                             conversation_id=conv.id, detail=f"was {conv.status}")
             conv.status = Status.OPEN
             conv.closed_at = None
             conv.snoozed_until = None
         if conv.sla_due_at is None:
             # First response until we answered once; then the next-response target.
-            conv.sla_due_at = due_after(conv.channel, message.sent_at, first=conv.first_response_at is None)
+            conv.sla_due_at = due_after(conv.channel, sent_at, first=conv.first_response_at is None)
         conv.sort_due = conv.sla_due_at
-    conv.last_message_at = max(conv.last_message_at, message.sent_at)
+    conv.last_message_at = max(conv.last_message_at, sent_at)
     conv.updated_at = utcnow()
     conv.message_count += 1
     if not conv.preview:
-        conv.preview = one_line(message.text, 200)
-    session.flush()
-    return message
+        conv.preview = one_line(text, 200)
+    return reopened
