@@ -14,7 +14,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -251,23 +250,17 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-_FIRST_RESPONSE = attrgetter("first_response")
-_RESOLUTION = attrgetter("resolution")
-_WITHIN = attrgetter("within_target")
-_BREACH = attrgetter("breach")
-_CLOSED = attrgetter("ever_closed")
-_REOPENED = attrgetter("reopened")
-_FCR_ELIGIBLE = attrgetter("fcr_eligible")
-_FCR = attrgetter("fcr")
-_REPLIES = attrgetter("replies")
+def _seconds(joined: str | None) -> list[float]:
+    """The durations of `Sums.first_responses` / `resolutions` as numbers."""
+    return list(map(float, joined.split(","))) if joined else []
 
 
 class _Tally:
     """Running sums for one group of conversations (or the whole period).
 
-    Built from a group's facts column by column: a 90-day report has tens of thousands
-    of facts in five groupings, and a Python call per fact and group would cost more
-    than the queries.
+    Fed with the database's sums per (day, channel, assignee) cell or per tag: a few
+    hundred additions per report, where adding up one row per conversation in Python
+    cost more than the queries.
     """
 
     __slots__ = (
@@ -281,20 +274,23 @@ class _Tally:
         self.first_responses: list[float] = []
         self.resolutions: list[float] = []
 
+    def add(self, sums: q.Sums, first_responses: list[float], resolutions: list[float]) -> None:
+        """Add a group's sums (its durations already parsed by the caller, once)."""
+        self.conversations += sums.conversations
+        self.within += sums.within_target
+        self.breaches += sums.breaches
+        self.closed += sums.closed
+        self.reopened += sums.reopened
+        self.fcr_eligible += sums.fcr_eligible
+        self.fcr += sums.fcr
+        self.replies += sums.replies
+        self.first_responses += first_responses
+        self.resolutions += resolutions
+
     @classmethod
-    def of(cls, facts: Sequence[q.Fact]) -> _Tally:
-        """The sums over `facts`, column by column (C-speed `map`, no call per fact)."""
+    def of(cls, sums: q.Sums) -> _Tally:
         tally = cls()
-        tally.conversations = len(facts)
-        tally.first_responses = [v for v in map(_FIRST_RESPONSE, facts) if v is not None]
-        tally.resolutions = [v for v in map(_RESOLUTION, facts) if v is not None]
-        tally.within = sum(map(_WITHIN, facts))
-        tally.breaches = sum(map(_BREACH, facts))
-        tally.closed = sum(map(_CLOSED, facts))
-        tally.reopened = sum(map(_REOPENED, facts))
-        tally.fcr_eligible = sum(map(_FCR_ELIGIBLE, facts))
-        tally.fcr = sum(map(_FCR, facts))
-        tally.replies = sum(map(_REPLIES, facts))
+        tally.add(sums, _seconds(sums.first_responses), _seconds(sums.resolutions))
         return tally
 
     def rate(self, rating: int) -> None:
@@ -325,19 +321,6 @@ class _Tally:
         )
 
 
-def _longest_wait(facts: Iterable[q.Fact]) -> LongestWait | None:
-    """The longest first-response wait: answered ones by their first response, unanswered
-    open ones by their age so far (a closed, unanswered one needed no answer)."""
-    best_id, best, waiting = 0, -1.0, False
-    for fact in facts:
-        if fact.first_response is not None:
-            if fact.first_response > best:
-                best_id, best, waiting = fact.id, fact.first_response, False
-        elif fact.status != "closed" and fact.age > best:
-            best_id, best, waiting = fact.id, fact.age, True
-    return LongestWait(best_id, best, waiting) if best >= 0 else None
-
-
 def _tally(groups: dict[str, _Tally], key: str) -> _Tally:
     tally = groups.get(key)
     if tally is None:
@@ -354,18 +337,19 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
     now = now or utcnow()
     engine = desk.store.engine
     before = period.previous()
-    with engine.connect() as conn:
-        d = q.dialect_for(conn, before.since, period.until)
+    d = q.Dialect(engine.dialect.name)
     targets = ({name: t.total_seconds() for name, t in DEFAULT_TARGETS.items()},
                target_seconds(""))
 
     def run(job: Callable[[Connection], Any]) -> Any:
         with engine.connect() as conn:
+            q.prepare(conn)
             return job(conn)
 
     def rest(conn: Connection) -> tuple[Any, ...]:
         return (
             q.tags(conn, d, period.since, period.until),
+            q.tag_sums(conn, d, period.since, period.until, now, *targets),
             dict(q.replies_by_author(conn, d, period.since, period.until)),
             q.backlog(conn, now, [edge for _, edge in BACKLOG_BUCKETS[:-1]]),
             q.ratings(conn, d, period.since, period.until),
@@ -373,14 +357,21 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
             q.agents(conn),
         )
 
+    def earlier(conn: Connection) -> tuple[Any, ...]:
+        return (
+            q.cells(conn, d, before.since, before.until, now, *targets, headline_only=True),
+            q.longest_wait(conn, d, period.since, period.until, now),
+        )
+
     # Three connections at once: the database works on the period, the period before it
     # and the small queries in parallel (SQLite and psycopg release the GIL meanwhile).
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="report") as pool:
-        current = pool.submit(run, lambda c: q.facts(c, d, period.since, period.until, now, *targets))
-        earlier = pool.submit(run, lambda c: q.facts(c, d, before.since, before.until, now, *targets))
+        current = pool.submit(run, lambda c: q.cells(c, d, period.since, period.until, now, *targets))
+        previous_job = pool.submit(run, earlier)
         others = pool.submit(run, rest)
-        facts, previous_facts = current.result(), earlier.result()
-        tag_pairs, authors, ages, rated, previous_rated, agents = others.result()
+        cells = current.result()
+        previous_cells, longest = previous_job.result()
+        tag_pairs, tag_sums, authors, ages, rated, previous_rated, agents = others.result()
 
     def login(agent_id: int | None) -> str:
         return agents[agent_id][0] if agent_id in agents else ""
@@ -388,26 +379,19 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
     tags_of: dict[int, list[str]] = defaultdict(list)
     for conversation_id, name in tag_pairs:
         tags_of[conversation_id].append(name)
-    by_day_facts: dict[str, list[q.Fact]] = {day: [] for day in period.days()}
-    by_channel_facts: dict[str, list[q.Fact]] = defaultdict(list)
-    by_agent_facts: dict[str, list[q.Fact]] = defaultdict(list)
-    by_tag_facts: dict[str, list[q.Fact]] = defaultdict(list)
-    logins = {agent_id: agent_login for agent_id, (agent_login, _) in agents.items()}
-    for fact in facts:
-        by_day_facts.setdefault(fact.day, []).append(fact)
-        by_channel_facts[fact.channel].append(fact)
-        by_agent_facts[logins.get(fact.assignee_id, "")].append(fact)
-    by_id = {fact.id: fact for fact in facts} if tags_of else {}
-    for conversation_id, names in tags_of.items():
-        fact = by_id.get(conversation_id)
-        if fact is not None:
-            for name in names:
-                by_tag_facts[name].append(fact)
-    total, previous = _Tally.of(facts), _Tally.of(previous_facts)
-    by_day = {key: _Tally.of(group) for key, group in by_day_facts.items()}
-    by_channel = {key: _Tally.of(group) for key, group in by_channel_facts.items()}
-    by_agent = {key: _Tally.of(group) for key, group in by_agent_facts.items()}
-    by_tag = {key: _Tally.of(group) for key, group in by_tag_facts.items()}
+    total, previous = _Tally(), _Tally()
+    by_day: dict[str, _Tally] = {day: _Tally() for day in period.days()}
+    by_channel: dict[str, _Tally] = {}
+    by_agent: dict[str, _Tally] = {}
+    for cell in cells:
+        first_responses = _seconds(cell.sums.first_responses)
+        resolutions = _seconds(cell.sums.resolutions)
+        for tally in (total, _tally(by_day, cell.day), _tally(by_channel, cell.channel),
+                      _tally(by_agent, login(cell.assignee_id))):
+            tally.add(cell.sums, first_responses, resolutions)
+    for cell in previous_cells:
+        previous.add(cell.sums, _seconds(cell.sums.first_responses), _seconds(cell.sums.resolutions))
+    by_tag = {name: _Tally.of(sums) for name, sums in tag_sums}
     for row in rated:
         total.rate(row[1])
     for row in previous_rated:
@@ -432,7 +416,7 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
         generated_at=now,
         headline=total.headline(),
         previous=previous.headline(),
-        longest_wait=_longest_wait(facts),
+        longest_wait=LongestWait(*longest) if longest else None,
         by_day=[by_day[day].row(day, day) for day in sorted(by_day)],
         by_channel=_rows(by_channel, lambda key: key),
         by_tag=_rows(by_tag, lambda key: key),

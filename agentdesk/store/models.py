@@ -357,9 +357,15 @@ class CsatRating(SQLModel, table=True):
     agent_id: int | None = Field(default=None, foreign_key="agent.id")
 
 
-# Reports (agentdesk.services.reports, migration 0006) select a period's conversations by
-# creation time, and count each one's replies and status changes from indexes alone.
-Index("ix_conversation_created_at", Conversation.created_at)
+# Reports (agentdesk.services.reports, migrations 0006 and 0008) read a period's
+# conversations as one range of a covering index, and count each one's replies and status
+# changes from indexes alone.
+Index(
+    "ix_conversation_report",
+    Conversation.created_at, Conversation.automatic, Conversation.status, Conversation.channel,
+    Conversation.assignee_id, Conversation.first_response_at, Conversation.closed_at,
+    Conversation.id,
+)
 Index(
     "ix_message_conversation_direction",
     Message.conversation_id, Message.direction, Message.sent_at, Message.author_address,
