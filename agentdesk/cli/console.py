@@ -1,4 +1,5 @@
-"""The console commands: the TUI itself, `demo`, `list`, `show` and `reply`."""
+"""The console's commands besides the TUI itself (agentdesk.cli.run_console): `demo`,
+`list`, `show` and `reply`."""
 
 from __future__ import annotations
 
@@ -18,13 +19,6 @@ from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.views import View, to_jsonable
 from agentdesk.store import Store
 from agentdesk.text import clean, one_line
-
-
-def run_console(state: CliState, desk: Desk | None = None) -> None:
-    """Start the Textual app on the store (imported here so the CLI starts fast)."""
-    from agentdesk.app import make_app
-
-    make_app(desk or state.desk(), state.settings()).run()
 
 
 def _state(ctx: typer.Context) -> CliState:
@@ -60,7 +54,9 @@ def demo(
         )
     err.print(f"demo store written to {path}", markup=False, highlight=False)
     if tui:
-        run_console(state, Desk(store, state.settings().agent))
+        from agentdesk.app import make_app
+
+        make_app(Desk(store, state.settings().agent), state.settings()).run()
 
 
 def list_conversations(

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -41,16 +41,17 @@ from textual.worker import Worker, WorkerState
 from agentdesk.channels.outbox import DemoSender, deliver
 from agentdesk.messages import ActionDone, DetailLoaded, PageLoaded
 from agentdesk.screens.help import HelpScreen
+from agentdesk.screens.start import Handover, is_narrow
 from agentdesk.screens.link_customer import LinkCustomerPrompt
 from agentdesk.screens.reports import ReportsScreen
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.compose import Kind
-from agentdesk.services.views import VIEW_TITLES, Cursor, View
+from agentdesk.services.views import Cursor, View
 from agentdesk.store.models import Status
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.reply_area import ReplyArea
 from agentdesk.widgets.customer_pane import CustomerPane
-from agentdesk.widgets.inbox_list import InboxList
+from agentdesk.widgets.inbox_list import InboxList, inbox_subtitle
 from agentdesk.widgets.poller_status import PollerStatus
 from agentdesk.screens.triage import TRIAGE_BINDINGS, TriageActions
 from agentdesk.widgets.team_link import TeamLink, header_label, row_label
@@ -63,10 +64,6 @@ from agentdesk.services.collision import Collision, check_collision
 
 #: The views the number keys and `v` switch between, in order.
 VIEW_KEYS: list[View] = [View.OPEN, View.MINE, View.UNASSIGNED, View.PENDING, View.CLOSED]
-
-#: Below this size the panes stack instead of sitting side by side.
-NARROW_WIDTH = 100
-NARROW_HEIGHT = 30
 
 #: Wait this long after the cursor stops before loading the highlighted conversation:
 #: while keys arrive faster than this (j held down, a burst of moves) no preview is
@@ -104,9 +101,11 @@ class MainScreen(TriageActions, Screen[None]):
         *TRIAGE_BINDINGS,
     ]
 
-    def __init__(self, desk: Desk) -> None:
-        super().__init__()
+    def __init__(self, desk: Desk, handover: Handover | None = None) -> None:
+        super().__init__(classes="panes")
         self.desk = desk
+        self.handover = handover
+        """What the first frame (StartScreen) showed: its page, cursor and typed keys."""
         self.view = View.OPEN
         self.total: int | None = None
         self._preview_timer: Timer | None = None
@@ -149,11 +148,31 @@ class MainScreen(TriageActions, Screen[None]):
     def on_mount(self) -> None:
         self.inbox_list.focus()
         self._update_inbox_title()
-        self.load_page(self.view, None, None)
+        handover, self.handover = self.handover, None
+        if handover is None:
+            self.load_page(self.view, None, None)
+            return
+        # Carry on from the first frame: the same rows and cursor at once, then a fresh
+        # read (the store may have moved since) and the key typed meanwhile.
+        self._page_loaded(PageLoaded(self.view, handover.page, None, handover.cursor_id, handover.total))
+        self.load_page(self.view, None, handover.cursor_id)
+        self._replay(handover.typed)
+
+    def _replay(self, keys: list[events.Key]) -> None:
+        """Press the first key typed during start-up (r, Enter, /…) now that it works.
+
+        Only the first: a key's effect takes several message hops (the binding's action
+        moves the focus later still), so "r" then "close" could reach the inbox as c, l,
+        o… and close or reopen a conversation. Keys after it are dropped, and said so."""
+        if not keys:
+            return
+        self.app.post_message(keys[0])
+        if len(keys) > 1:
+            self.notify(f"{len(keys) - 1} more key(s) typed while the console opened were not used.",
+                        severity="warning", timeout=4)
 
     def on_resize(self) -> None:
-        narrow = self.size.width < NARROW_WIDTH or self.size.height < NARROW_HEIGHT
-        self.set_class(narrow, "-narrow")
+        self.set_class(is_narrow(self.size.width, self.size.height), "-narrow")
 
     @property
     def narrow(self) -> bool:
@@ -164,8 +183,7 @@ class MainScreen(TriageActions, Screen[None]):
         self.set_class(on, "-reading")
 
     def _update_inbox_title(self) -> None:
-        count = "" if self.total is None else f" · {self.total:,}"
-        self.inbox_list.border_subtitle = self.search_title() or f"{VIEW_TITLES[self.view]}{count} · 1-9 views"
+        self.inbox_list.border_subtitle = self.search_title() or inbox_subtitle(self.view, self.total)
 
     # -- workers (store IO off the UI thread) ---------------------------------
 

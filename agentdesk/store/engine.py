@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +11,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from agentdesk.store.heads import MIGRATIONS, script_heads
+
 if TYPE_CHECKING:
     from alembic.config import Config
-
-MIGRATIONS = Path(__file__).with_name("migrations")
 
 #: How long a writer waits for another one before SQLite reports "database is locked".
 BUSY_TIMEOUT_MS = 10_000
@@ -55,31 +54,6 @@ def alembic_config(engine: Engine) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
-
-
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(.*)$", re.MULTILINE)
-_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
-
-
-def script_heads() -> set[str] | None:
-    """The migration heads, read from the revision files' plain `revision = "…"` lines.
-
-    None when a file does not say its revision that way (Alembic then decides): the
-    fast path below must never think a store is current when it is not.
-    """
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        if path.name == "__init__.py":
-            continue
-        text = path.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
-        if revision is None or down is None:
-            return None
-        revisions.add(revision.group(1))
-        parents.update(_QUOTED.findall(down.group(1)))
-    return revisions - parents
 
 
 def at_heads(engine: Engine) -> bool:

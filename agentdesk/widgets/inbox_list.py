@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from agentdesk.clock import utcnow
-from agentdesk.services.views import ConversationRow, Cursor
+from agentdesk.services.views import VIEW_TITLES, ConversationRow, Cursor, View
 from agentdesk.text import one_line
 from agentdesk.widgets.triage_cells import SLA_WIDTH, TRIAGE_COMPONENTS, TRIAGE_CSS, sla_segment, tags_label
 
@@ -38,6 +38,12 @@ PREFETCH_MARGIN = 60
 #: Rows per page while scrolling, and while running to the end with G.
 PAGE_SIZE = 200
 LAST_PAGE_SIZE = 5000
+
+
+def inbox_subtitle(view: View, total: int | None) -> str:
+    """The inbox border's subtitle: the view, how many it holds, and how to switch."""
+    count = "" if total is None else f" · {total:,}"
+    return f"{VIEW_TITLES[view]}{count} · 1-9 views"
 
 
 def age_label(since: datetime, now: datetime) -> str:
