@@ -89,7 +89,10 @@ def run_console(state: CliState) -> None:
         sla.configure(sla.SlaPolicy.from_config(settings.raw, settings.file))
     except ConfigError as error:
         raise fail(str(error), 2) from error
-    opening_app(state.store_location(), settings).run()
+    app = opening_app(state.store_location(), settings)
+    app.run()
+    if app.return_code:  # the store could not be opened; the app has said why
+        raise typer.Exit(app.return_code)
 
 
 def console_options(args: list[str]) -> CliState | None:

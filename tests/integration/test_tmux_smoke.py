@@ -96,3 +96,15 @@ def test_stacked_layout_at_80x24(tmux: Tmux, demo_db: Path) -> None:
     assert "─ Reply ─" in screen and "─ Inbox ─" not in screen
     tmux("send-keys", "-t", "smoke", "Escape")
     tmux.wait_for("─ Inbox ─")
+
+
+def test_a_store_that_cannot_be_opened_is_named_on_exit(tmux: Tmux, tmp_path: Path) -> None:
+    """The first frame shows at once; then the app leaves the terminal clean and says why."""
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("a file where the store's folder should be")
+    command = (f"env -u COLUMNS -u LINES TERM=xterm-256color AGENTDESK_CONFIG= {AGENTDESK}"
+               f" --db {blocked}/store.db; echo exit=$?; sleep 30")
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", "smoke", "-x", "100", "-y", "30", command)
+    screen = tmux.wait_for("exit=")
+    assert "exit=1" in screen and "agentdesk: " in screen and "file-not-dir" in screen, screen
+    assert "Traceback" not in screen
