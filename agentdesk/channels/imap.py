@@ -10,15 +10,17 @@ mail already stored is recognised by its Message-ID (or a hash of its bytes).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from sqlmodel import Session, select
 
 from agentdesk.channels.accounts import Account, ServerSettings
+from agentdesk.channels.bulkfetch import Fetched, Parser, fetch_bodies, fetch_sizes
 from agentdesk.channels.ingest import Incoming, store_mails
+from agentdesk.channels.mime import ParsedMail
 from agentdesk.clock import utcnow
 from agentdesk.store import Store
 from agentdesk.store.models import MailSyncState
@@ -131,13 +133,6 @@ def _batches(sizes: dict[int, int], count: int) -> list[list[int]]:
     return batches
 
 
-def _received(value: object) -> datetime | None:
-    """INTERNALDATE as an aware UTC datetime (the fallback for a mail without a usable Date)."""
-    if not isinstance(value, datetime):
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def sync_folder(
     client: IMAPClient,
     store: Store,
@@ -163,28 +158,26 @@ def sync_folder(
         return FolderReport(account.name, folder, rescanned=rescanned)
     sizes: dict[int, int] = {}
     for start in range(0, len(uids), SIZE_CHUNK):  # one FETCH of 20,000 UIDs is "Too long argument"
-        chunk = uids[start : start + SIZE_CHUNK]
-        sizes.update(
-            (uid, int(data.get(b"RFC822.SIZE", 0)))
-            for uid, data in client.fetch(chunk, ["RFC822.SIZE"]).items()
-        )
+        sizes.update(fetch_sizes(client, uids[start : start + SIZE_CHUNK]))
     for uid in uids:
         sizes.setdefault(uid, 0)
     total = len(uids)
     done = new = duplicates = errors = automatic = fetched = 0
     if progress:
         progress(account.name, folder, 0, total)
-    for batch in _batches(sizes, account.batch_size):
-        response = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
-        incoming: list[Incoming] = []
-        for uid in batch:
-            data = response.pop(uid, None)
-            raw = data.get(b"BODY[]") if data else None
-            if raw is None:  # expunged meanwhile: nothing to store
-                continue
-            source = source_of(account.name, folder, uidvalidity, uid)
-            incoming.append(Incoming(source, bytes(raw), _received(data.get(b"INTERNALDATE"))))
-        fetched += len(incoming)
+    # A pipeline: while batch n is stored, the batches after it are parsed (in worker
+    # processes, for a big sync) and the next one is fetched. Each batch still commits
+    # alone with its UID position, in order.
+    in_flight: deque[tuple[list[int], list[tuple[int, Fetched]], Callable[[], list[ParsedMail]]]]
+    in_flight = deque()
+
+    def store_next() -> None:
+        nonlocal done, new, duplicates, errors, automatic
+        batch, items, parsed = in_flight.popleft()
+        incoming = [
+            Incoming(source_of(account.name, folder, uidvalidity, uid), raw, received, mail)
+            for (uid, (raw, received)), mail in zip(items, parsed(), strict=True)
+        ]
         with store.session() as session:
             for stored in store_mails(session, account.name, incoming):
                 if stored.duplicate:
@@ -194,10 +187,21 @@ def sync_folder(
                 errors += stored.parse_error is not None
                 automatic += stored.auto_kind is not None
             _save_state(session, account.name, folder, uidvalidity, max(batch))
-        del incoming, response
         done += len(batch)
         if progress:
             progress(account.name, folder, done, total)
+
+    with Parser(total) as parser:
+        for batch in _batches(sizes, account.batch_size):
+            bodies = fetch_bodies(client, batch)
+            items = [(uid, bodies[uid]) for uid in batch if uid in bodies]  # else expunged
+            fetched += len(items)
+            in_flight.append((batch, items, parser.submit([raw for _, (raw, _) in items])))
+            del bodies
+            while len(in_flight) > parser.depth:
+                store_next()
+        while in_flight:
+            store_next()
     return FolderReport(
         account.name, folder, new, duplicates, errors, automatic, fetched, rescanned
     )

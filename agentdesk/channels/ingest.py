@@ -18,7 +18,7 @@ conversation exactly as if each had been stored alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,11 +31,16 @@ from agentdesk.clock import utcnow
 from agentdesk.services.csat import rating_of
 from agentdesk.services.intake import (
     CustomerBook,
+    CustomerLike,
+    NewRow,
     add_inbound,
-    build_conversation,
     chunks,
+    conversation_values,
+    insert_rows,
     load_customers,
     note_inbound,
+    update_rows,
+    write_rows,
 )
 from agentdesk.store.models import (
     Attachment, Conversation, Customer, Direction, Event, Message,
@@ -47,6 +52,7 @@ UNKNOWN_SENDER = "unknown sender"
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
 _ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
 _EVENTS = Event.__table__  # type: ignore[attr-defined]
+_CONVERSATIONS = Conversation.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -106,42 +112,42 @@ def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> li
     if not fresh:
         return results
 
-    # 1. Threads, in arrival order: a mail may answer one earlier in the batch.
+    # 1. Threads, in arrival order: a mail may answer one earlier in the batch. A new
+    # conversation is a plain NewRow (cheap to change), its customer looked up in bulk.
     finder = ThreadFinder(session, account, [mails[i] for i in fresh])
+    book = CustomerBook(
+        session, "email", [customer_address(mails[i]) for i in fresh]
+    )
+    people = load_customers(session, (c.customer_id for c in finder.conversations))
+    writer = _Writer(session, book)
     plan: list[_Planned] = []
-    started: list[tuple[Conversation, ParsedMail]] = []
+    owner: dict[int, CustomerLike] = {}  # id() of a conversation begun here -> its customer
     for i in fresh:
         mail, item = mails[i], batch[i]
         sent_at = _sent_at(mail, item.received)
         match = finder.match(mail)
-        conv = match.conversation
-        if conv is None:
-            conv = build_conversation(0, "email", mail.subject or "(no subject)", sent_at,
-                                      account=account)
+        conv: Conversation | NewRow
+        if match.conversation is None:
+            conv = NewRow(_CONVERSATIONS, **conversation_values(
+                0, "email", mail.subject or "(no subject)", sent_at, account=account
+            ))
             conv.automatic = mail.auto_kind is not None
-            started.append((conv, mail))
+            customer = book.get(customer_address(mail), mail.from_name)
+            writer.start(conv, customer)
+            owner[id(conv)] = customer
+        elif isinstance(match.conversation, NewRow):
+            conv = match.conversation
+            customer = owner[id(conv)]
+        else:
+            conv = match.conversation
+            customer = people.get(conv.customer_id) or _customer(session, conv.customer_id)
         finder.remember(mail.message_id, conv)
-        plan.append(_Planned(i, mail, item, conv, match.conversation is None, match.reason, sent_at))
+        plan.append(_Planned(i, mail, item, conv, customer, match.conversation is None,
+                             match.reason, sent_at))
 
-    # 2. Customers: a thread keeps its customer; a new one gets the sender's.
-    book = CustomerBook(session, "email", [customer_address(mail) for _, mail in started])
-    new_customers = [book.get(customer_address(mail), mail.from_name) for _, mail in started]
-    book.flush()
-    people = load_customers(session, (c.customer_id for c in finder.conversations))
-    for (conv, _), customer in zip(started, new_customers, strict=True):
-        assert customer.id is not None
-        conv.customer_id = customer.id
-        people[customer.id] = customer
-    session.add_all(conv for conv, _ in started)
-
-    # 3. What each mail does to its conversation, in memory; written in bulk below.
-    writer = _Writer(session)
+    # 2. What each mail does to its conversation, in memory; written in bulk below.
     for step in plan:
-        mail, conv = step.mail, step.conv
-        customer = people.get(conv.customer_id)
-        if customer is None:
-            customer = session.get(Customer, conv.customer_id)
-            assert customer is not None
+        mail, conv, customer = step.mail, step.conv, step.customer
         # The From display name fills a name we did not know (it was the bare address).
         if mail.from_name and customer.name in ("", customer_address(mail)):
             customer.name = one_line(mail.from_name, 200)
@@ -153,10 +159,10 @@ def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> li
             conv.message_count += 1
             conv.updated_at = utcnow()
             writer.add(step, row)
-        elif conv.id is not None and rating_of(mail.text) is not None:
-            # Maybe a CSAT rating in a known conversation: the one rule for those lives in
-            # add_inbound (via csat.record_rating); what came before is written first,
-            # so ids keep the arrival order.
+        elif isinstance(conv, Conversation) and rating_of(mail.text) is not None:
+            # Maybe a CSAT rating in a conversation from before this batch (one begun in it
+            # asked for none): the rule lives in add_inbound (csat.record_rating). What
+            # came before is written first, so ids keep the arrival order.
             writer.write()
             message = Message(**row)
             add_inbound(session, conv, message)
@@ -167,13 +173,18 @@ def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> li
             writer.add(step, row, before=reopened)
         if mail.auto_kind is None and conv.automatic:
             conv.automatic = False  # a person wrote in this thread after all
-    for step, message_id in writer.write():
+    for step, message_id in writer.write(final=True):
         assert step.conv.id is not None
         results[step.index] = Stored(
             message_id, step.conv.id, False, step.mail.parse_error, step.mail.auto_kind
         )
-    session.flush()
     return results
+
+
+def _customer(session: Session, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    assert customer is not None
+    return customer
 
 
 @dataclass
@@ -183,7 +194,8 @@ class _Planned:
     index: int
     mail: ParsedMail
     item: Incoming
-    conv: Conversation
+    conv: Conversation | NewRow
+    customer: CustomerLike
     starts: bool
     """This mail starts `conv` (else it joins a known thread, or one begun in the batch)."""
     reason: str
@@ -198,13 +210,22 @@ class _Pending:
     before: Event | None
 
 
-@dataclass
 class _Writer:
-    """Messages, attachments and events of a batch, written in order with executemany."""
+    """Customers, conversations, messages, attachments and events of a batch, written in
+    order with one executemany per table (and per `write`)."""
 
-    session: Session
-    pending: list[_Pending] = field(default_factory=list)
-    done: list[tuple[_Planned, int]] = field(default_factory=list)
+    def __init__(self, session: Session, book: CustomerBook) -> None:
+        self.session = session
+        self.book = book
+        self.pending: list[_Pending] = []
+        self.done: list[tuple[_Planned, int]] = []
+        self.started: list[tuple[NewRow, CustomerLike]] = []
+        self.written: list[NewRow] = []
+        """Conversations written by an earlier `write`: changed since, written again at the end."""
+
+    def start(self, conv: NewRow, customer: CustomerLike) -> None:
+        """A conversation begun in this batch, for `customer`."""
+        self.started.append((conv, customer))
 
     def add(
         self,
@@ -216,9 +237,22 @@ class _Writer:
         """Queue a message `row` (or one stored already, by id), after the event `before`."""
         self.pending.append(_Pending(step, row, message_id, before))
 
-    def write(self) -> list[tuple[_Planned, int]]:
-        """Write what is queued (conversations first, for their ids); every step and its id."""
-        self.session.flush()  # new conversations and customers get their ids
+    def write(self, *, final: bool = False) -> list[tuple[_Planned, int]]:
+        """Write what is queued (customers and conversations first, for their ids);
+        every step written so far and its message id. `final` also writes what changed
+        on rows an earlier `write` made, and the ORM objects' changes."""
+        self.book.flush()
+        new = [conv for conv, _ in self.started if conv.id is None]
+        for conv, customer in self.started:
+            assert customer.id is not None
+            conv.customer_id = customer.id
+        write_rows(self.session, _CONVERSATIONS, new)
+        if final:
+            self.book.flush_changes()
+            update_rows(self.session, _CONVERSATIONS, self.written)
+        else:
+            self.written.extend(new)
+        self.session.flush()  # conversations and customers from before the batch
         pending, self.pending = self.pending, []
         rows = []
         for entry in pending:
@@ -227,14 +261,10 @@ class _Writer:
                 entry.row["conversation_id"] = entry.step.conv.id
                 rows.append(entry.row)
         if rows:
-            ids = self.session.execute(
-                insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True), rows
-            ).scalars().all()
-            assert len(ids) == len(rows)
-            it = iter(ids)
+            ids = iter(insert_rows(self.session, _MESSAGES, rows))
             for entry in pending:
                 if entry.row is not None:
-                    entry.message_id = next(it)
+                    entry.message_id = next(ids)
         attachments: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         now = utcnow()

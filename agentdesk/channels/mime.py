@@ -285,6 +285,11 @@ def parse(raw: bytes) -> ParsedMail:
         return _headers_only(raw, digest, reason)
 
 
+def parse_all(raws: list[bytes]) -> list[ParsedMail]:
+    """`parse` for a batch: what a parsing worker process runs (one round trip a batch)."""
+    return [parse(raw) for raw in raws]
+
+
 def _headers_only(raw: bytes, digest: str, reason: str) -> ParsedMail:
     """What the headers alone say, for a mail whose body defeated the parser."""
     try:

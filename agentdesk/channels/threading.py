@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from agentdesk.channels.mime import ParsedMail
-from agentdesk.services.intake import chunks
+from agentdesk.services.intake import NewRow, chunks
 from agentdesk.store.models import Conversation, Event, Message
 
 _TOKEN = re.compile(r"\[#(\d{1,12})\]")
@@ -31,7 +31,8 @@ MAX_REFERENCES = 50
 class ThreadMatch:
     """The conversation found for a mail (None: start a new one) and the reason."""
 
-    conversation: Conversation | None
+    conversation: Conversation | NewRow | None
+    """A stored conversation, one begun earlier in the batch (a NewRow), or None."""
     reason: str
 
 
@@ -76,7 +77,7 @@ class ThreadFinder:
 
     def __init__(self, session: Session, account: str, mails: Sequence[ParsedMail]) -> None:
         self.account = account
-        self._by_message_id: dict[str, Conversation] = {}
+        self._by_message_id: dict[str, Conversation | NewRow] = {}
         self._by_id: dict[int, Conversation] = {}
         wanted = [mid for mail in mails for mid in ancestors(mail)]
         pairs: list[tuple[str, int]] = []
@@ -123,7 +124,7 @@ class ThreadFinder:
                 return ThreadMatch(conv, f"subject token [#{token}]")
         return ThreadMatch(None, "new conversation")
 
-    def remember(self, message_id: str | None, conv: Conversation) -> None:
+    def remember(self, message_id: str | None, conv: Conversation | NewRow) -> None:
         """A mail of this batch was stored in `conv`: later mails may answer it."""
         if message_id:
             self._by_message_id[message_id] = conv

@@ -93,6 +93,7 @@ def _batch(token: int) -> list[tuple[str, bytes]]:
               extra="Auto-Submitted: auto-replied"),  # automatic mail starting a thread
         _mail("Re: Lid broken", sender="Bob Builder <bob@example.test>", mid="<b2@example.test>",
               reply_to="<b1@example.test>"),  # reopens the closed thread, names Bob
+        _mail("Hi", sender="hal@example.test", mid="<h1@example.test>"),  # no name yet
         _mail("Re: Rate me", sender="cem@example.test", mid="<c2@example.test>",
               reply_to="<c1@example.test>", body="5 - great"),  # a CSAT rating
         _mail("Re: Rate me", sender="cem@example.test", mid="<c3@example.test>",
@@ -101,6 +102,11 @@ def _batch(token: int) -> list[tuple[str, bytes]]:
         _mail("Photo", sender="fay@example.test", mid="<f1@example.test>", extra=ATTACHED),
         _mail("Future", sender="gus@example.test", mid="<g1@example.test>",
               date="Tue, 03 Mar 2099 09:00:00 +0000"),
+        # After the rating was written: changes to rows of this batch written before it.
+        _mail("Re: Hi", sender="Hal Hill <hal@example.test>", mid="<h2@example.test>",
+              reply_to="<h1@example.test>"),
+        _mail("Re: New one", sender="dora@example.test", mid="<d4@example.test>",
+              reply_to="<d1@example.test>"),
         b"\x00\xff not a mail at all",
     ]
     sources = [f"imap:shop/INBOX:1:{uid}" for uid in range(10, 10 + len(raws))]
@@ -161,13 +167,13 @@ def test_a_batch_stores_what_mail_by_mail_stores(two_stores: tuple[Store, Store]
         assert got[table] == expected[table], table
     # And what it is, not only that both agree:
     convs = {c["subject"]: c for c in got["conversations"]}
-    assert convs["New one"]["message_count"] == 2
+    assert convs["New one"]["message_count"] == 3 and convs["Hi"]["message_count"] == 2
     assert convs["Order 1"]["message_count"] == 4 and convs["Order 1"]["status"] == "open"
     assert convs["Automatic reply"]["automatic"]
     assert convs["Lid broken"]["status"] == "open"
     assert convs["Rate me"]["status"] == "open"  # the question after the rating reopened it
     assert [r["rating"] for r in got["ratings"]] == [5]
-    assert {c["name"] for c in got["customers"]} >= {"Bob Builder", "Dora"}
+    assert {c["name"] for c in got["customers"]} >= {"Bob Builder", "Dora", "Hal Hill"}
     assert [a["filename"] for a in got["attachments"]] == ["lid.png"]
     assert sum(e["action"] == "status:open" for e in got["events"]) == 2
     assert sum(e["action"] == "email-in" for e in got["events"]) == 3 + len(batch) - 3
