@@ -44,3 +44,25 @@ def test_help_screen(console: AgentdeskApp, snap_compare) -> None:  # type: igno
         await settle(pilot)
 
     assert snap_compare(console, terminal_size=(120, 40), run_before=help_open)
+
+
+def test_first_frame_120x40(demo_path, no_user_config, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """What start-up paints before the store layer has loaded (screens/start.py)."""
+    import threading
+
+    from tests.tui.test_start_screen import _app
+
+    release = threading.Event()  # the store stays unopened until the screenshot is taken
+    app = _app(demo_path, release)
+    take_and_exit = app.exit
+
+    def exit_and_release(*args, **kwargs):  # type: ignore[no-untyped-def]
+        release.set()  # (the opening worker would otherwise hold the exit)
+        return take_and_exit(*args, **kwargs)
+
+    app.exit = exit_and_release  # type: ignore[method-assign]
+
+    async def first_frame(pilot: Pilot) -> None:
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=first_frame)
