@@ -5,7 +5,8 @@
 
 bench/keys.py runs this on a pseudo-terminal, so the console has its real terminal
 driver and writes every frame as a terminal would get it. The probe builds the app
-with `make_app` exactly as the CLI does and wraps the app's display step: each key
+with `make_app` on the opened store (the main screen the console shows once its first
+frame has handed over, agentdesk/app.py) and wraps the app's display step: each key
 is posted as the driver posts it, and its latency runs from that moment to the end of
 the first frame written after the key's effect is in place (the cursor on the next
 row; the opened conversation's customer, history and thread in their pane; the new
