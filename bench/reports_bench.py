@@ -11,6 +11,10 @@ every 5th. Without them the report would skip work it does in real life.
 Then it times the report for 7, 30 and 90 days in-process (the Reports screen's cost)
 and `agentdesk report` for 90 days as a fresh process (the CLI's cost, Python start-up
 and store check included), and prints the figures. `run(path)` is what bench/run calls.
+
+`--statements` prints instead what each of the report's statements costs for the last
+90 days, run one after the other on one connection (CPU time of this process, so a busy
+machine disturbs it less than the wall time): where to look next.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -103,6 +109,44 @@ def time_report(store: Store, days: int, repeat: int = 5) -> list[float]:
     return [wall for wall, _ in time_report_cpu(store, days, repeat)]
 
 
+def time_statements(store: Store, days: int = 90, repeat: int = 5) -> list[tuple[str, float]]:
+    """(statement, median CPU ms) for each statement of a report of the last `days` days."""
+    from agentdesk.services import report_sql as q
+    from agentdesk.services.reports import BACKLOG_BUCKETS, target_seconds
+    from agentdesk.services.sla import DEFAULT_TARGETS
+
+    period = Period.last(days)
+    before, now = period.previous(), period.until
+    d = q.Dialect(store.engine.dialect.name)
+    targets = ({name: t.total_seconds() for name, t in DEFAULT_TARGETS.items()},
+               target_seconds(""))
+    since, until = period.since, period.until
+    jobs: dict[str, Callable[[Connection], object]] = {
+        "cells (the period)": lambda c: q.cells(c, d, since, until, now, *targets),
+        "cells (the period before)": lambda c: q.cells(
+            c, d, before.since, before.until, now, *targets, headline_only=True),
+        "longest wait": lambda c: q.longest_wait(c, d, since, until, now),
+        "tags": lambda c: q.tags(c, d, since, until),
+        "tag sums": lambda c: q.tag_sums(c, d, since, until, now, *targets),
+        "replies by author": lambda c: q.replies_by_author(c, d, since, until),
+        "backlog": lambda c: q.backlog(c, now, [edge for _, edge in BACKLOG_BUCKETS[:-1]]),
+        "ratings": lambda c: q.ratings(c, d, since, until),
+        "ratings (the period before)": lambda c: q.rating_counts(c, before.since, before.until),
+    }
+    costs = []
+    with store.engine.connect() as conn:
+        q.prepare(conn)
+        for name, job in jobs.items():
+            job(conn)
+            times = []
+            for _ in range(repeat):
+                cpu = time.process_time()
+                job(conn)
+                times.append((time.process_time() - cpu) * 1000)
+            costs.append((name, statistics.median(times)))
+    return costs
+
+
 def time_cli_in_process(path: Path, days: int = 90) -> float:
     """Milliseconds for `agentdesk report --json` run in this process (store check,
     report and JSON included; interpreter start-up and imports not)."""
@@ -157,8 +201,18 @@ def main() -> None:
     parser.add_argument("--path", type=Path, default=ROOT / "tmp" / "bench" / "reports.db")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--statements", action="store_true",
+                        help="print the CPU time of each report statement (90 days)")
     args = parser.parse_args()
     args.path.parent.mkdir(parents=True, exist_ok=True)
+    if args.statements:
+        store = prepare(args.path, args.size, args.messages)
+        costs = time_statements(store)
+        for name, ms in costs:
+            print(f"{name:<28} {ms:6.1f} ms CPU")
+        print(f"{'all, one after the other':<28} {sum(ms for _, ms in costs):6.1f} ms CPU")
+        store.dispose()
+        return
     sys.exit(0 if run(args.path, args.size, args.messages) else 1)
 
 
