@@ -17,6 +17,7 @@ import email.utils
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import UTC, datetime
 from email.message import Message as EmailMessage
 
@@ -67,7 +68,6 @@ class ParsedMail:
     from_name: str
     from_address: str
     """Lower-cased address, or "" when the mail names no sender (shown as unknown sender)."""
-    to: list[str]
     subject: str
     date: datetime | None
     message_id: str | None
@@ -79,6 +79,13 @@ class ParsedMail:
     auto_kind: str | None = None
     parse_error: str | None = None
     raw_sha256: str = ""
+    recipient_headers: tuple[object, ...] = ()
+    """To, Cc, Delivered-To and X-Original-To as found; `to` reads addresses from them."""
+
+    @cached_property
+    def to(self) -> list[str]:
+        """Lower-cased recipient addresses (worked out on first use: nothing stores them)."""
+        return _addresses(self.recipient_headers)
 
     @property
     def sender_label(self) -> str:
@@ -123,7 +130,28 @@ def decode_header(value: object) -> str:
     return one_line("".join(parts)[:MAX_HEADER])
 
 
-def _header(msg: EmailMessage, name: str) -> str:
+class _Headers:
+    """A message's headers by name, first occurrence wins, as `Message.get` gives them.
+
+    `Message.get` scans every header for each name asked; a mail asks for a dozen.
+    """
+
+    def __init__(self, msg: EmailMessage) -> None:
+        self._msg = msg
+        self._first: dict[str, object] | None = {}
+        try:
+            for key, value in msg.items():
+                self._first.setdefault(key.lower(), value)
+        except Exception:  # a header the policy cannot fetch: ask the message each time
+            self._first = None
+
+    def get(self, name: str) -> object:
+        if self._first is not None:
+            return self._first.get(name.lower())
+        return self._msg.get(name)
+
+
+def _header(msg: EmailMessage | _Headers, name: str) -> str:
     try:
         value = msg.get(name)
     except Exception:
@@ -154,7 +182,7 @@ def _msgids(value: str) -> list[str]:
     return found
 
 
-def _date(msg: EmailMessage) -> datetime | None:
+def _date(msg: EmailMessage | _Headers) -> datetime | None:
     value = _header(msg, "Date")
     if not value:
         return None
@@ -172,7 +200,7 @@ def _date(msg: EmailMessage) -> datetime | None:
         return None
 
 
-def _sender(msg: EmailMessage) -> tuple[str, str]:
+def _sender(msg: EmailMessage | _Headers) -> tuple[str, str]:
     for name in ("From", "Sender", "Reply-To", "Return-Path"):
         value = _header(msg, name)
         if not value:
@@ -187,13 +215,18 @@ def _sender(msg: EmailMessage) -> tuple[str, str]:
     return "", ""
 
 
-def _recipients(msg: EmailMessage) -> list[str]:
-    values: list[str] = []
+def _recipient_headers(msg: EmailMessage) -> tuple[object, ...]:
+    values: list[object] = []
     for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
         try:
-            values.extend(decode_header(v) for v in msg.get_all(name) or [])
+            values.extend(msg.get_all(name) or [])
         except Exception:
             continue
+    return tuple(values)
+
+
+def _addresses(headers: tuple[object, ...]) -> list[str]:
+    values = [decode_header(v) for v in headers]
     try:
         pairs = email.utils.getaddresses(values)
     except Exception:
@@ -225,6 +258,15 @@ def _walk(root: EmailMessage) -> tuple[list[EmailMessage], bool]:
 
 
 def _filename(part: EmailMessage) -> str | None:
+    try:
+        # Both places a name can be (Content-Disposition's filename, Content-Type's name,
+        # RFC 2231 pieces included) are absent: skip parsing the parameters twice.
+        if part.get("content-disposition") is None and "name" not in str(
+            part.get("content-type") or ""
+        ).lower():
+            return None
+    except Exception:
+        pass
     try:
         name = part.get_filename()
     except Exception:
@@ -308,7 +350,6 @@ def _headers_only(raw: bytes, digest: str, reason: str) -> ParsedMail:
     return ParsedMail(
         from_name=from_name,
         from_address=from_address,
-        to=[],
         subject=subject,
         date=date,
         message_id=message_id,
@@ -341,7 +382,8 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
         problems.append("the message is empty")
     elif not msg.keys():
         problems.append("no mail headers found (not an RFC 822 message)")
-    from_name, from_address = _sender(msg)
+    headers = _Headers(msg)
+    from_name, from_address = _sender(headers)
     leaves, cut = _walk(msg)
     if cut:
         problems.append("nested too deeply or too many parts; the rest is only in the raw mail")
@@ -391,16 +433,16 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
     return ParsedMail(
         from_name=from_name,
         from_address=from_address,
-        to=_recipients(msg),
-        subject=_header(msg, "Subject"),
-        date=_date(msg),
-        message_id=_msgid(_header(msg, "Message-ID")),
-        in_reply_to=_msgid(_header(msg, "In-Reply-To")),
-        references=_msgids(_header(msg, "References")),
+        subject=_header(headers, "Subject"),
+        date=_date(headers),
+        message_id=_msgid(_header(headers, "Message-ID")),
+        in_reply_to=_msgid(_header(headers, "In-Reply-To")),
+        references=_msgids(_header(headers, "References")),
         text=text,
         html=html_text,
         attachments=attachments,
         auto_kind=automatic_kind(msg, from_address),
         parse_error="; ".join(problems) or None,
         raw_sha256=digest,
+        recipient_headers=_recipient_headers(msg),
     )

@@ -18,6 +18,9 @@ from agentdesk.store import Store
 from agentdesk.store.models import Message
 from tests.integration.email.conftest import mail
 from tests.integration.email.servers import Dovecot
+from tests.integration.email.test_bulk_sync import (  # noqa: F401
+    test_a_big_first_sync_parses_in_workers_and_stores_every_thread,
+)
 from tests.integration.email.test_outbox import (  # noqa: F401  (collected again here)
     test_a_refused_reply_stays_in_the_outbox_with_the_error_then_goes_out,
     test_a_reply_left_sending_by_a_crash_is_not_sent_again_silently,
