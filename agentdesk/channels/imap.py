@@ -11,7 +11,7 @@ mail already stored is recognised by its Message-ID (or a hash of its bytes).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
@@ -115,23 +115,27 @@ def _save_state(
     state.updated_at = utcnow()
 
 
-#: UIDs per FETCH of sizes: a UID list is sent as is, and servers cap a command's length.
+#: UIDs per FETCH of sizes (servers cap a command's length; runs are sent as ranges).
 SIZE_CHUNK = 2000
 
 
-def _batches(sizes: dict[int, int], count: int) -> list[list[int]]:
-    batches: list[list[int]] = []
-    current: list[int] = []
-    current_bytes = 0
-    for uid in sorted(sizes):
-        if current and (len(current) >= count or current_bytes + sizes[uid] > BATCH_BYTES):
-            batches.append(current)
-            current, current_bytes = [], 0
-        current.append(uid)
-        current_bytes += sizes[uid]
-    if current:
-        batches.append(current)
-    return batches
+def _batches(client: IMAPClient, uids: list[int], count: int) -> Iterator[list[int]]:
+    """`uids` in batches of at most `count` mails and BATCH_BYTES (sizes asked for a
+    chunk at a time: one FETCH of 20,000 UIDs is "Too long argument" for some servers)."""
+    for start in range(0, len(uids), SIZE_CHUNK):
+        chunk = uids[start : start + SIZE_CHUNK]
+        sizes = fetch_sizes(client, chunk)
+        current: list[int] = []
+        current_bytes = 0
+        for uid in chunk:
+            size = sizes.get(uid, 0)
+            if current and (len(current) >= count or current_bytes + size > BATCH_BYTES):
+                yield current
+                current, current_bytes = [], 0
+            current.append(uid)
+            current_bytes += size
+        if current:
+            yield current
 
 
 #: A sync of at least this many mails into SQLite checkpoints the WAL once, at its end.
@@ -182,24 +186,20 @@ def sync_folder(
         last_uid = 0
     if uidnext and uidnext <= last_uid + 1 and known_validity == uidvalidity:
         return FolderReport(account.name, folder)  # nothing new: not a single FETCH
-    uids = [uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid]
+    uids = sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
     if not uids:
         if known_validity != uidvalidity:
             with store.session() as session:
                 _save_state(session, account.name, folder, uidvalidity, 0)
         return FolderReport(account.name, folder, rescanned=rescanned)
-    sizes: dict[int, int] = {}
-    for start in range(0, len(uids), SIZE_CHUNK):  # one FETCH of 20,000 UIDs is "Too long argument"
-        sizes.update(fetch_sizes(client, uids[start : start + SIZE_CHUNK]))
-    for uid in uids:
-        sizes.setdefault(uid, 0)
     total = len(uids)
     done = new = duplicates = errors = automatic = fetched = 0
     if progress:
         progress(account.name, folder, 0, total)
     # A pipeline: while batch n is stored, the batches after it are parsed (in worker
-    # processes, for a big sync) and the next one is fetched. Each batch still commits
-    # alone with its UID position, in order.
+    # processes, for a big sync) and the next one is fetched; sizes are asked for a
+    # chunk at a time, so the workers start early and parse while the server answers.
+    # Each batch still commits alone with its UID position, in order.
     in_flight: deque[tuple[list[int], list[tuple[int, Fetched]], Callable[[], list[ParsedMail]]]]
     in_flight = deque()
 
@@ -227,7 +227,7 @@ def sync_folder(
 
     bulk = store.is_sqlite and total >= BULK_MAILS
     with Parser(total) as parser:
-        for batch in _batches(sizes, account.batch_size):
+        for batch in _batches(client, uids, account.batch_size):
             bodies = fetch_bodies(client, batch)
             items = [(uid, bodies[uid]) for uid in batch if uid in bodies]  # else expunged
             fetched += len(items)

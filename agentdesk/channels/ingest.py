@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from agentdesk.channels.mime import ParsedMail, parse
@@ -36,6 +35,7 @@ from agentdesk.services.intake import (
     add_inbound,
     chunks,
     conversation_values,
+    executemany,
     insert_rows,
     load_customers,
     note_inbound,
@@ -284,10 +284,8 @@ class _Writer:
                 "detail": f"message {entry.message_id} from {step.item.source}: {step.reason}",
             })
             self.done.append((step, entry.message_id))
-        if attachments:
-            self.session.execute(insert(_ATTACHMENTS), attachments)
-        if events:
-            self.session.execute(insert(_EVENTS), events)
+        executemany(self.session, _ATTACHMENTS, attachments)
+        executemany(self.session, _EVENTS, events)
         return self.done
 
 

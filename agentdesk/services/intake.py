@@ -36,6 +36,43 @@ def chunks(values: Iterable[object], size: int = IN_CHUNK) -> Iterable[list[obje
         yield unique[start : start + size]
 
 
+#: (table, columns) -> the INSERT's SQL and each parameter's bind processor, for SQLite.
+_SQLITE_INSERTS: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]]] = {}
+
+
+def executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (all with the same keys) into `table`, in one executemany.
+
+    On SQLite the statement goes to the driver as compiled once, its parameters
+    converted by the columns' own bind processors (so values are stored exactly as
+    SQLAlchemy stores them): SQLAlchemy's per-row parameter handling costs as much as
+    the insert. PostgreSQL goes through SQLAlchemy, which batches it into multi-row
+    INSERTs.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        session.execute(insert(table), rows)
+        return
+    keys = tuple(rows[0])
+    prepared = _SQLITE_INSERTS.get((table.name, keys))
+    if prepared is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+        names = list(compiled.positiontup or [])
+        assert sorted(names) == sorted(keys), (names, keys)
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in names]
+        prepared = _SQLITE_INSERTS[(table.name, keys)] = (str(compiled), list(zip(names, processors)))
+    sql, columns = prepared
+    params = [
+        tuple(row[name] if process is None else process(row[name]) for name, process in columns)
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, params)
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert `rows` into `table` with one executemany; their new ids, in order.
 
@@ -54,7 +91,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> l
             insert(table).returning(id_column, sort_by_parameter_order=True), rows
         )
         return list(inserted.scalars().all())
-    session.execute(insert(table), rows)
+    executemany(session, table, rows)
     last = session.execute(select(func.max(id_column))).scalar_one()
     first = last - len(rows) + 1
     count = session.execute(
@@ -177,7 +214,7 @@ class CustomerBook:
             return
         customers = [customer for _, customer in self._new]
         write_rows(self.session, _CUSTOMERS, customers)
-        self.session.execute(insert(_CONTACT_POINTS), [
+        executemany(self.session, _CONTACT_POINTS, [
             {"customer_id": customer.id, "channel": self.channel, "address": address,
              "network": self.network}
             for address, customer in self._new
