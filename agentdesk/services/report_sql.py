@@ -119,7 +119,7 @@ def _measured_sql(
     -- change at or after it can have been reopened (a reopen follows a close), and only
     -- those few go through the window over their status changes.
     closed_once AS MATERIALIZED (
-        SELECT cohort.*,
+        SELECT cohort.*, {d.epoch('cohort.created_at')} AS created_epoch,
                (SELECT MIN(e.at) FROM event e
                 WHERE e.conversation_id = cohort.id AND e.action = {closed}) AS first_closed_at
         FROM cohort
@@ -145,8 +145,9 @@ def _measured_sql(
         FROM status_events GROUP BY cid
     ),
     conv AS (
-        SELECT c.id, c.channel, c.assignee_id, c.status, c.created_at, c.first_response_at,
-               c.closed_at, COALESCE(c.first_closed_at, c.closed_at) AS first_close,
+        SELECT c.id, c.channel, c.assignee_id, c.status, c.created_at, c.created_epoch,
+               c.first_response_at, c.closed_at,
+               COALESCE(c.first_closed_at, c.closed_at) AS first_close,
                COALESCE(reopens.closed_gap, 0) AS closed_gap, reopens.first_reopen
         FROM closed_once c LEFT JOIN reopens ON reopens.cid = c.id
     ),
@@ -154,11 +155,12 @@ def _measured_sql(
     measured AS MATERIALIZED (
         SELECT conv.id, conv.channel, conv.assignee_id, conv.status,
                {d.day('conv.created_at')} AS day,
-               {d.seconds(f"{d.epoch('conv.first_response_at')} - {d.epoch('conv.created_at')}")}
-                   AS frt,
-               {d.seconds(f":now_epoch - {d.epoch('conv.created_at')}")} AS age,
+               {d.seconds(f"{d.epoch('conv.first_response_at')} - conv.created_epoch")} AS frt,
+               -- Only an unanswered one's wait so far matters (to SLA breaches).
+               CASE WHEN conv.first_response_at IS NULL THEN
+                   {d.seconds(":now_epoch - conv.created_epoch")} END AS age,
                CASE WHEN conv.status = 'closed' AND conv.closed_at IS NOT NULL THEN {d.seconds(
-                   f"{d.epoch('conv.closed_at')} - {d.epoch('conv.created_at')} - conv.closed_gap")}
+                   f"{d.epoch('conv.closed_at')} - conv.created_epoch - conv.closed_gap")}
                END AS resolution,
                CASE WHEN conv.first_close IS NOT NULL THEN 1 ELSE 0 END AS ever_closed,
                CASE WHEN conv.first_reopen IS NOT NULL THEN 1 ELSE 0 END AS reopened,
