@@ -1,12 +1,14 @@
 """The queries behind agentdesk.services.reports, on SQLite and PostgreSQL.
 
 Each function runs one statement and returns plain tuples. The database does the
-heavy part: it picks the period's conversations through `ix_conversation_created_at`,
-walks each one's status events with a window function (closes, reopens and the time
-spent closed in between), and counts replies from `ix_message_conversation_direction`
-without reading a single message row. What comes back is one narrow row per
-conversation (or a GROUP BY result), so a 90-day report over a million messages moves a
-few tens of thousands of small tuples at most. Definitions: docs/REPORTS.md.
+heavy part: it reads the period's conversations as one range of the covering index
+`ix_conversation_report`, finds each one's first close with one seek into
+`ix_event_conversation_action` (and walks the status changes of the few that may have
+been reopened with a window function: closes, reopens and the time spent closed in
+between), counts replies in `ix_message_conversation_direction` without reading a
+single message row, and sums it all per (day, channel, assignee). What comes back is a
+few hundred rows however long the period, durations joined into one string per row.
+Definitions: docs/REPORTS.md.
 """
 
 from __future__ import annotations
