@@ -9,10 +9,10 @@ Two costs dominate a first sync besides the store itself, and both are here:
   own imaplib connection and read that shape with a few regular expressions. Any
   response they do not understand makes them ask imapclient instead, so an odd
   server is slower, never wrong.
-* **Parsing MIME.** `Parser` parses fetched batches in worker processes (a
-  forkserver, so a poller thread inside the TUI forks nothing but a clean,
-  single-threaded server) while the sync fetches and stores the batches around
-  them. Only worth it for many mails; a few are parsed in-process, and a worker
+* **Parsing MIME.** `Parser` parses fetched batches in worker processes (spawned,
+  never forked: a poller thread inside the TUI must not fork a process full of
+  threads; each exits when the syncing process is gone, even after SIGKILL) while
+  the sync fetches and stores the batches around them. Only worth it for many mails; a few are parsed in-process, and a worker
   that dies (or a machine without process support) falls back to that too.
 """
 
@@ -22,6 +22,8 @@ import logging
 import multiprocessing
 import os
 import re
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -157,6 +159,23 @@ def fetch_bodies(client: IMAPClient, uids: Sequence[int]) -> dict[int, Fetched]:
     }
 
 
+def _outlive_no_one(parent: int) -> None:
+    """In a parsing worker: exit when the syncing process is gone (SIGKILL included),
+    instead of waiting forever on a queue whose other end nobody holds any more."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by someone else's process
+                os._exit(0)
+
+    threading.Thread(target=watch, name="agentdesk-parent-watch", daemon=True).start()
+
+
 class Parser:
     """Parses batches of raw mail, in worker processes when there are many.
 
@@ -171,9 +190,12 @@ class Parser:
         workers = min(POOL_MAX_WORKERS, os.cpu_count() or 1)
         if mails >= POOL_MIN_MAILS and workers > 1:
             try:
-                context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["agentdesk.channels.mime"])
-                self._pool = ProcessPoolExecutor(workers, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_outlive_no_one,
+                    initargs=(os.getpid(),),
+                )
                 self.depth = workers
             except (OSError, ValueError, ImportError) as error:  # no process support here
                 log.info("parsing in-process: %s", error)

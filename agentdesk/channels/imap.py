@@ -10,6 +10,7 @@ mail already stored is recognised by its Message-ID (or a hash of its bytes).
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from agentdesk.channels.mime import ParsedMail
 from agentdesk.clock import utcnow
 from agentdesk.store import Store
 from agentdesk.store.models import MailSyncState
+
+log = logging.getLogger(__name__)
 
 #: A batch holds at most this many bytes of mail (sizes are asked for first).
 BATCH_BYTES = 16 * 1024 * 1024
@@ -153,10 +156,12 @@ def _checkpoint_late(session: Session) -> None:
 
 def _checkpoint_now(store: Store) -> None:
     """One checkpoint after a big sync (PASSIVE: it never waits for readers), and the
-    default checkpoint interval back on every pooled connection the sync may have used."""
-    pool = store.engine.pool
-    connections = [store.engine.raw_connection() for _ in range(max(pool.checkedin(), 1))]
+    default checkpoint interval back on every pooled connection the sync may have used.
+    A failure here is only logged: the mail is committed, SQLite checkpoints later."""
+    checked_in = getattr(store.engine.pool, "checkedin", lambda: 1)()
+    connections = []
     try:
+        connections = [store.engine.raw_connection() for _ in range(max(checked_in, 1))]
         for connection in connections:
             cursor = connection.cursor()
             cursor.execute("PRAGMA wal_autocheckpoint = 1000")
@@ -164,6 +169,8 @@ def _checkpoint_now(store: Store) -> None:
         cursor = connections[0].cursor()
         cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
         cursor.close()
+    except Exception as error:  # noqa: BLE001 (a busy or closing store)
+        log.warning("checkpoint after a big sync failed: %s", error)
     finally:
         for connection in connections:
             connection.close()
@@ -226,19 +233,21 @@ def sync_folder(
             progress(account.name, folder, done, total)
 
     bulk = store.is_sqlite and total >= BULK_MAILS
-    with Parser(total) as parser:
-        for batch in _batches(client, uids, account.batch_size):
-            bodies = fetch_bodies(client, batch)
-            items = [(uid, bodies[uid]) for uid in batch if uid in bodies]  # else expunged
-            fetched += len(items)
-            in_flight.append((batch, items, parser.submit([raw for _, (raw, _) in items])))
-            del bodies
-            while len(in_flight) > parser.depth:
+    try:
+        with Parser(total) as parser:
+            for batch in _batches(client, uids, account.batch_size):
+                bodies = fetch_bodies(client, batch)
+                items = [(uid, bodies[uid]) for uid in batch if uid in bodies]  # else expunged
+                fetched += len(items)
+                in_flight.append((batch, items, parser.submit([raw for _, (raw, _) in items])))
+                del bodies
+                while len(in_flight) > parser.depth:
+                    store_next()
+            while in_flight:
                 store_next()
-        while in_flight:
-            store_next()
-    if bulk:
-        _checkpoint_now(store)
+    finally:
+        if bulk:
+            _checkpoint_now(store)
     return FolderReport(
         account.name, folder, new, duplicates, errors, automatic, fetched, rescanned
     )

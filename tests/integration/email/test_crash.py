@@ -73,3 +73,27 @@ def test_sigkill_mid_sync_then_resync_stores_every_mail_once(
     assert len({r[0] for r in rows}) == COUNT
     assert len({r[1] for r in rows}) == COUNT
     assert state == [(COUNT,)]
+
+
+def test_sigkill_during_a_pooled_sync_then_resync_stores_every_mail_once(
+    dovecot: Dovecot, mailbox: str, tmp_path: Path
+) -> None:
+    """The same with the parsing worker processes at work (a sync of 1,000+ mails)."""
+    from agentdesk.channels.bulkfetch import POOL_MIN_MAILS
+
+    count = POOL_MIN_MAILS + 300
+    dovecot.fill(
+        mailbox, [mail(f"Mail {i}", message_id=f"<w{i}@customer.test>") for i in range(count)]
+    )
+    config = write_config(tmp_path / "config.toml", dovecot, mailbox, batch_size=100)
+    db = tmp_path / "store.db"
+    log = tmp_path / "sync.log"
+    first = _kill_after(_sync(db, config, log), db, 1)
+    last = _sync(db, config, log)
+    assert last.wait(timeout=120) == 0, log.read_text()
+    assert 0 < first < count, "the first sync was not killed mid-way"
+    with sqlite3.connect(db) as conn:
+        ids = [r[0] for r in conn.execute("SELECT message_id_header FROM message")]
+        state = conn.execute("SELECT last_uid FROM mailsyncstate").fetchall()
+    assert len(ids) == len(set(ids)) == count
+    assert state == [(count,)]
