@@ -295,6 +295,7 @@ def _write_conversations(
                 "created_at": started, "updated_at": last_at, "last_message_at": last_at,
                 "first_response_at": first_out, "closed_at": last_at if status == Status.CLOSED else None,
                 "sla_due_at": sla_due, "sort_due": sla_due or NO_DUE, "snoozed_until": None,
+                "first_due_at": started + target,
                 "message_count": len(thread),
             })
             for direction, text, sent_at in thread:

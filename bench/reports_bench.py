@@ -112,14 +112,12 @@ def time_report(store: Store, days: int, repeat: int = 5) -> list[float]:
 def time_statements(store: Store, days: int = 90, repeat: int = 5) -> list[tuple[str, float]]:
     """(statement, median CPU ms) for each statement of a report of the last `days` days."""
     from agentdesk.services import report_sql as q
-    from agentdesk.services.reports import BACKLOG_BUCKETS, target_seconds
-    from agentdesk.services.sla import DEFAULT_TARGETS
+    from agentdesk.services.reports import BACKLOG_BUCKETS, first_targets
 
     period = Period.last(days)
     before, now = period.previous(), period.until
     d = q.Dialect(store.engine.dialect.name)
-    targets = ({name: t.total_seconds() for name, t in DEFAULT_TARGETS.items()},
-               target_seconds(""))
+    targets = first_targets()
     since, until = period.since, period.until
     jobs: dict[str, Callable[[Connection], object]] = {
         "cells (the period)": lambda c: q.cells(c, d, since, until, now, *targets),

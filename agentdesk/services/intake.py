@@ -337,6 +337,8 @@ def note_inbound(
         if conv.sla_due_at is None:
             # First response until we answered once; then the next-response target.
             conv.sla_due_at = due_after(conv.channel, sent_at, first=conv.first_response_at is None)
+            if conv.message_count == 0:  # its first message: reports hold the first answer to this
+                conv.first_due_at = conv.sla_due_at
         conv.sort_due = conv.sla_due_at
     conv.last_message_at = max(conv.last_message_at, sent_at)
     conv.updated_at = utcnow()

@@ -84,7 +84,7 @@ def _cohort(d: Dialect) -> str:
     spam = ", ".join(f"'{name}'" for name in SPAM_TAGS)
     return f"""
     SELECT c.id, c.channel, c.assignee_id, c.status, c.created_at, c.first_response_at,
-           c.closed_at
+           c.closed_at, c.first_due_at
     FROM conversation c
     WHERE c.created_at >= :since AND c.created_at < :until AND c.automatic = {d.false}
       AND c.id NOT IN (SELECT ct.conversation_id FROM conversationtag ct
@@ -148,7 +148,7 @@ def _measured_sql(
     ),
     conv AS (
         SELECT c.id, c.channel, c.assignee_id, c.status, c.created_at, c.created_epoch,
-               c.first_response_at, c.closed_at,
+               c.first_response_at, c.closed_at, c.first_due_at,
                COALESCE(c.first_closed_at, c.closed_at) AS first_close,
                COALESCE(reopens.closed_gap, 0) AS closed_gap, reopens.first_reopen
         FROM closed_once c LEFT JOIN reopens ON reopens.cid = c.id
@@ -169,7 +169,10 @@ def _measured_sql(
                CASE WHEN conv.first_reopen IS NOT NULL AND {d.epoch('conv.first_reopen')}
                          - {d.epoch('conv.first_close')} <= {FCR_WINDOW} THEN 1 ELSE 0 END
                    AS reopened_soon,
-               {target_case} AS target,
+               -- The first answer's due time as fixed on arrival (business hours and
+               -- all), else (older conversations) the channel's configured target.
+               COALESCE({d.seconds(f"{d.epoch('conv.first_due_at')} - conv.created_epoch")},
+                        {target_case}) AS target,
                -- One seek each into the covering reply index, no message row read; the
                -- replies before the first close only matter (to FCR) once it was closed.
                {replies} AS replies,

@@ -26,7 +26,7 @@ from agentdesk.clock import utcnow
 from agentdesk.services import report_sql as q
 from agentdesk.services.csat import SATISFIED, rating_of, record_rating
 from agentdesk.services.desk import Desk
-from agentdesk.services.sla import DEFAULT_TARGETS
+from agentdesk.services.sla import policy
 from agentdesk.text import one_line
 
 __all__ = [
@@ -60,9 +60,12 @@ class By(StrEnum):
     DAY = "day"
 
 
-def target_seconds(channel: str) -> float:
-    """The first-response SLA target of `channel`, in seconds."""
-    return DEFAULT_TARGETS.get(channel, DEFAULT_TARGETS["email"]).total_seconds()
+def first_targets() -> tuple[dict[str, float], float]:
+    """The configured first-response targets in seconds, by channel, and for any other
+    channel. Only conversations stored before their due time was (migration 0010) are
+    held to these, in calendar time; the others to their own `first_due_at`."""
+    return ({name: t.total_seconds() for name, t in policy().first.items()},
+            policy().target("").total_seconds())
 
 
 @dataclass(frozen=True)
@@ -338,8 +341,7 @@ def build_report(desk: Desk, period: Period, *, now: datetime | None = None) -> 
     engine = desk.store.engine
     before = period.previous()
     d = q.Dialect(engine.dialect.name)
-    targets = ({name: t.total_seconds() for name, t in DEFAULT_TARGETS.items()},
-               target_seconds(""))
+    targets = first_targets()
 
     def run(job: Callable[[Connection], Any]) -> Any:
         with engine.connect() as conn:

@@ -125,6 +125,9 @@ class Conversation(SQLModel, table=True):
     first_response_at: datetime | None = None
     closed_at: datetime | None = None
     sla_due_at: datetime | None = None
+    first_due_at: datetime | None = None
+    """When the first answer was due, fixed when the conversation arrived (targets and
+    business hours as configured then): reports measure "within SLA" against it."""
     sort_due: datetime = NO_DUE
     snoozed_until: datetime | None = None
     message_count: int = 0
@@ -364,7 +367,7 @@ Index(
     "ix_conversation_report",
     Conversation.created_at, Conversation.automatic, Conversation.status, Conversation.channel,
     Conversation.assignee_id, Conversation.first_response_at, Conversation.closed_at,
-    Conversation.id,
+    Conversation.first_due_at, Conversation.id,
 )
 Index(
     "ix_message_conversation_direction",

@@ -40,10 +40,10 @@ def test_migrated_indexes_match_the_models(store: Store) -> None:
 
 
 def test_reports_read_the_period_through_the_covering_index(store: Store) -> None:
-    """The report's cohort index exists with its columns in order (migration 0008)."""
+    """The report's cohort index exists with its columns in order (migrations 0008, 0010)."""
     indexes = {ix["name"]: ix["column_names"] for ix in inspect(store.engine).get_indexes("conversation")}
     assert indexes["ix_conversation_report"] == [
         "created_at", "automatic", "status", "channel", "assignee_id", "first_response_at",
-        "closed_at", "id",
+        "closed_at", "first_due_at", "id",
     ]
     assert "ix_conversation_created_at" not in indexes

@@ -145,3 +145,41 @@ def test_a_snooze_after_a_close_is_a_reopen(store: Store) -> None:
     # Open 9:00-11:00, closed 11:00-15:00 (not counted), live 15:00 to 10:00 next day.
     assert h.resolution.median == 2 * H + 19 * H
     clock.freeze(None)
+
+
+def test_within_sla_uses_the_configured_targets_and_business_hours(store: Store) -> None:
+    """The report holds each first answer to the due time the inbox showed for it: the
+    [sla] targets and business hours in force when the conversation arrived."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from agentdesk.services import sla
+
+    before = sla.policy()
+    sla.configure(sla.SlaPolicy(first={"email": timedelta(hours=1)},
+                                hours=sla.BusinessHours(tz=ZoneInfo("UTC"))))  # Mon-Fri 9-17
+    try:
+        s = Shop(store)
+        # 11-13 is a Friday. A: 30 min before closing, answered 20 min after Monday's
+        # opening: 50 business minutes (2 days 17 h by the calendar): within.
+        a = s.customer_writes(at("11-13 16:30"), "Is it shipped?")
+        s.reply("ada", a, at("11-16 09:20"))
+        # B: answered after 90 business minutes: late for 1 h (the 24 h default would pass it).
+        b = s.customer_writes(at("11-16 10:00"), "Where is it?")
+        s.reply("ada", b, at("11-16 11:30"))
+        # C: unanswered since Wednesday morning: late already.
+        s.customer_writes(at("11-18 10:00"), "Hello?")
+        # D: stored before due times were (no first_due_at): 1 h by the calendar, answered in 30 min.
+        d = s.customer_writes(at("11-17 10:00"), "A question")
+        s.reply("ada", d, at("11-17 10:30"))
+        with store.session() as session:
+            conv = session.get(Conversation, d)
+            assert conv is not None and conv.first_due_at is not None
+            conv.first_due_at = None
+        clock.freeze(NOW)
+        h = build_report(desk(store), Period.last(7, NOW)).headline
+        assert h.sla_breaches == 2  # B and C
+        assert h.within_target == pytest.approx(2 / 4)  # A and D
+    finally:
+        sla.configure(before)
+        clock.freeze(None)
