@@ -197,6 +197,8 @@ class Parser:
                     initargs=(os.getpid(),),
                 )
                 self.depth = workers
+                for _ in range(workers):  # start them now: they boot while sizes are fetched
+                    self._pool.submit(parse_all, [])
             except (OSError, ValueError, ImportError) as error:  # no process support here
                 log.info("parsing in-process: %s", error)
 
