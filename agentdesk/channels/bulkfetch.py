@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 #: A sync with at least this many new mails parses them in worker processes.
 POOL_MIN_MAILS = 1000
-#: At most this many parsing processes (the main process fetches and stores meanwhile).
+#: At most this many parsing processes. The syncing process needs a core of its own
+#: (fetching and storing take as long as parsing), so two cores get one worker.
 POOL_MAX_WORKERS = 2
 
 _UID = re.compile(rb"\bUID (\d+)")
@@ -187,8 +188,9 @@ class Parser:
         self._pool: ProcessPoolExecutor | None = None
         self.depth = 0
         """How many batches the caller should keep in flight before it waits for one."""
-        workers = min(POOL_MAX_WORKERS, os.cpu_count() or 1)
-        if mails >= POOL_MIN_MAILS and workers > 1:
+        cores = os.cpu_count() or 1
+        workers = min(POOL_MAX_WORKERS, cores - 1)
+        if mails >= POOL_MIN_MAILS and workers >= 1:
             try:
                 self._pool = ProcessPoolExecutor(
                     workers,
