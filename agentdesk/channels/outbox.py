@@ -1,25 +1,43 @@
 """Delivering the outbox: each queued reply goes out through its channel's sender.
 
 A reply is claimed (queued -> sending) before it is sent and marked sent after, each
-in its own short transaction; a failure puts it back to queued (or failed after
-MAX_ATTEMPTS) with the error kept, so nothing is lost and nothing leaves twice
-because of a retry of ours.
+in its own short transaction; a failure puts it back to queued with the error kept,
+so nothing is lost and nothing leaves twice because of a retry of ours.
+
+Each reply backs off on its own: after a failed attempt it waits `retry_delay`
+(1 min, doubling to 1 h) before the next, so an SMTP outage of a few hours delays
+replies but fails none. It fails for good (for the agent: F sends it again) after
+MAX_ATTEMPTS, about six hours, or at once when the channel says the failure is
+permanent (`PermanentFailure`, e.g. SMTP 550 "no such mailbox").
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import col, func, select
 
 from agentdesk.clock import utcnow
 from agentdesk.store import Store
 from agentdesk.store.models import Conversation, Message, OutboxItem, OutboxStatus
 
-MAX_ATTEMPTS = 5
+#: Attempts before a reply fails for good: 1+2+4+8+16+32 min, then hourly, ~6 h in all.
+MAX_ATTEMPTS = 12
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_RETRY = timedelta(hours=1)
+
+
+class PermanentFailure(Exception):
+    """The channel refused this reply for good (retrying the same thing cannot help)."""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a reply waits after its `attempts`-th failed attempt."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,7 @@ def deliver(
         query = select(OutboxItem.id).where(
             OutboxItem.status == OutboxStatus.QUEUED,
             col(OutboxItem.channel).in_(list(senders)),
+            or_(col(OutboxItem.next_attempt_at).is_(None), col(OutboxItem.next_attempt_at) <= utcnow()),
         )
         if accounts is not None:
             query = query.join(Conversation, col(Conversation.id) == col(OutboxItem.conversation_id)).where(
@@ -75,7 +94,8 @@ def deliver(
         try:
             senders[reply.conversation.channel].send(reply)
         except Exception as error:  # any failure keeps the reply in the outbox
-            _release(store, outbox_id, str(error) or type(error).__name__)
+            permanent = isinstance(error, PermanentFailure)
+            _release(store, outbox_id, str(error) or type(error).__name__, permanent=permanent)
         else:
             _mark_sent(store, outbox_id)
             sent += 1
@@ -100,12 +120,18 @@ def _claim(store: Store, outbox_id: int) -> OutgoingReply | None:
         return OutgoingReply(outbox_id, conv, message)
 
 
-def _release(store: Store, outbox_id: int, error: str) -> None:
+def _release(store: Store, outbox_id: int, error: str, *, permanent: bool = False) -> None:
+    """Back to queued until its next attempt is due, or failed for good."""
     with store.session() as session:
         item = session.get(OutboxItem, outbox_id)
         assert item is not None
         item.last_error = error[:1000]
-        item.status = OutboxStatus.FAILED if item.attempts >= MAX_ATTEMPTS else OutboxStatus.QUEUED
+        if permanent or item.attempts >= MAX_ATTEMPTS:
+            item.status = OutboxStatus.FAILED
+            item.next_attempt_at = None
+        else:
+            item.status = OutboxStatus.QUEUED
+            item.next_attempt_at = utcnow() + retry_delay(item.attempts)
 
 
 def _mark_sent(store: Store, outbox_id: int) -> None:

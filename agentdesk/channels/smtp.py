@@ -20,7 +20,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from agentdesk.channels.accounts import Account, ServerSettings
-from agentdesk.channels.outbox import OutgoingReply
+from agentdesk.channels.outbox import OutgoingReply, PermanentFailure
 from agentdesk.services.compose import reply_subject
 from agentdesk.store import Store
 from agentdesk.store.models import ContactPoint, Conversation, Direction, Message
@@ -35,6 +35,25 @@ TIMEOUT = 60
 
 class SendError(RuntimeError):
     """A reply cannot be sent (no account, no recipient); kept in the outbox with this text."""
+
+
+def _refusal(error: smtplib.SMTPException) -> Exception:
+    """The server's refusal in its own words. A 5xx one is permanent (RFC 5321): the
+    reply fails at once for the agent to see; a 4xx one is retried later."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = [(code, f"{address}: {code} {_text(reply)}") for address, (code, reply) in error.recipients.items()]
+    elif isinstance(error, smtplib.SMTPResponseException):
+        answers = [(error.smtp_code, f"{error.smtp_code} {_text(error.smtp_error)}")]
+    else:
+        return error
+    words = "refused by the SMTP server: " + "; ".join(text for _, text in answers)
+    if all(500 <= code < 600 for code, _ in answers):
+        return PermanentFailure(words)
+    return SendError(words)
+
+
+def _text(reply: bytes | str) -> str:
+    return one_line(reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply, 200)
 
 
 def open_smtp(server: ServerSettings, timeout: float = TIMEOUT) -> smtplib.SMTP:
@@ -151,8 +170,11 @@ class EmailSender:
         if account.smtp is None:
             raise SendError(f"account {account.name!r} has no [accounts.smtp] table")
         msg, recipient = build_reply(self.store, account, reply)
-        with open_smtp(account.smtp) as client:
-            refused = client.send_message(msg, from_addr=account.address, to_addrs=[recipient])
+        try:
+            with open_smtp(account.smtp) as client:
+                refused = client.send_message(msg, from_addr=account.address, to_addrs=[recipient])
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            raise _refusal(error) from error
         if refused:
             raise SendError(f"refused by the SMTP server: {refused}")
         if account.imap.sent_folder:

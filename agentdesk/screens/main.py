@@ -95,7 +95,7 @@ class MainScreen(TriageActions, Screen[None]):
         Binding("ctrl+r", "reload", "Reload", show=False, id="reload"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("R", "reports", "Reports", id="reports"),
-        Binding("F", "send_again", "Send failed replies again", show=False, id="send_again"),
+        Binding("F", "send_again", "Send failed or retrying replies now", show=False, id="send_again"),
         Binding("L", "link_customer", "Link customer (same person elsewhere)", show=False, id="link_customer"),
         Binding("escape", "back", "Back", show=False, id="back"),
         *TRIAGE_BINDINGS,
@@ -549,7 +549,8 @@ class MainScreen(TriageActions, Screen[None]):
             deliver(self.desk.store, {"email": demo, "chat": demo})
 
     def action_send_again(self) -> None:
-        """Queue again the replies of this conversation that failed for good."""
+        """Queue again the replies of this conversation that failed, or send the ones
+        waiting to retry at the next outbox run."""
         if (cid := self._current_id()) is not None:
             self.retry_failed(cid)
 
@@ -559,9 +560,9 @@ class MainScreen(TriageActions, Screen[None]):
         if count:
             self._deliver_if_demo()
         notice = (
-            f"{count} failed repl{'y' if count == 1 else 'ies'} of #{conversation_id} queued again"
+            f"{count} repl{'y' if count == 1 else 'ies'} of #{conversation_id} queued to go now"
             if count
-            else f"#{conversation_id} has no failed reply"
+            else f"#{conversation_id} has no failed or retrying reply"
         )
         self.post_message(ActionDone(conversation_id, notice))
 

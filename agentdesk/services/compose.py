@@ -11,7 +11,7 @@ from datetime import timedelta
 from email.utils import make_msgid
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import col
 
 from agentdesk.clock import utcnow
@@ -106,17 +106,23 @@ def queue(
 
 
 def send_again(desk: Desk, conversation_id: int) -> int:
-    """Queue again every reply of the conversation that failed for good (the agent's
-    "send again"); returns how many. Each gets fresh attempts; the audit log says who."""
+    """The agent's "send again" (F): every reply of the conversation that failed for
+    good is queued with fresh attempts, and one waiting to retry after an error is
+    tried at the next outbox run instead of after its back-off. Returns how many; the
+    audit log says who."""
     with desk.store.session() as session:
         _get(session, conversation_id)
         result = session.execute(
             update(OutboxItem)
             .where(
                 col(OutboxItem.conversation_id) == conversation_id,
-                col(OutboxItem.status) == OutboxStatus.FAILED,
+                or_(
+                    col(OutboxItem.status) == OutboxStatus.FAILED,
+                    and_(col(OutboxItem.status) == OutboxStatus.QUEUED,
+                         col(OutboxItem.next_attempt_at).is_not(None)),
+                ),
             )
-            .values(status=OutboxStatus.QUEUED, attempts=0)
+            .values(status=OutboxStatus.QUEUED, attempts=0, next_attempt_at=None)
         )
         count = int(result.rowcount or 0)  # type: ignore[attr-defined]
         if count:

@@ -220,6 +220,8 @@ class OutboxItem(SQLModel, table=True):
     status: str = Field(default=OutboxStatus.QUEUED, index=True)
     attempts: int = 0
     last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    """After a failed attempt, not before this (each reply backs off on its own)."""
     created_by: str = ""
     created_at: datetime
     sent_at: datetime | None = None

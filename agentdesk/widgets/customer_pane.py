@@ -71,7 +71,7 @@ def message_content(message: MessageView) -> Content:
         header.append((f"  [automatic: {one_line(message.auto_kind, 20)}]", "italic $warning"))
     body: list[Content | tuple[str, str] | str] = [Content.assemble(*header), "\n"]
     if message.delivery_error and message.delivery != "sent":
-        retry = "F sends it again" if message.delivery == "failed" else "retrying"
+        retry = "F sends it again" if message.delivery == "failed" else "retrying on its own; F tries now"
         body.append((f"(not delivered: {one_line(message.delivery_error, 160)}; {retry})\n", "$error"))
     if message.parse_error:
         body.append((f"(could not be parsed: {one_line(message.parse_error, 80)}; shown raw)\n", "$error"))

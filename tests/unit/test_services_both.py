@@ -147,6 +147,66 @@ def test_failed_delivery_stays_queued_with_the_error(store: Store) -> None:
     assert item.status == OutboxStatus.QUEUED and item.last_error == "smtp down"
 
 
+def test_each_reply_backs_off_on_its_own_then_fails_for_good(store: Store) -> None:
+    """An outage of a few hours delays a reply, fails none; ~6 h of failures fail it."""
+    from agentdesk import clock
+    from agentdesk.channels.outbox import MAX_ATTEMPTS, retry_delay
+
+    conv_id, _ = inbound(store)
+    compose.queue(desk(store), conv_id, "hello")
+    calls: list[int] = []
+
+    class Down:
+        def send(self, reply: OutgoingReply) -> None:
+            calls.append(reply.outbox_id)
+            raise ConnectionRefusedError("connection refused")
+
+    start = utcnow()
+    try:
+        clock.freeze(start)
+        deliver(store, {"email": Down()})
+        assert deliver(store, {"email": Down()}) == 0 and len(calls) == 1  # not due yet
+        waited = timedelta(0)
+        for attempt in range(1, MAX_ATTEMPTS):
+            waited += retry_delay(attempt)
+            clock.freeze(start + waited)
+            deliver(store, {"email": Down()})
+            with store.session() as session:
+                item = session.exec(select(OutboxItem)).one()
+            assert item.attempts == attempt + 1
+            expected = OutboxStatus.FAILED if attempt + 1 == MAX_ATTEMPTS else OutboxStatus.QUEUED
+            assert item.status == expected
+        assert [retry_delay(n) for n in (1, 2, 7, 11)] == [
+            timedelta(minutes=1), timedelta(minutes=2), timedelta(hours=1), timedelta(hours=1)]
+        assert timedelta(hours=5) < waited < timedelta(hours=7)
+        # F: fresh attempts, at once.
+        assert compose.send_again(desk(store), conv_id) == 1
+        assert deliver(store, {"email": Down()}) == 0 and len(calls) == MAX_ATTEMPTS + 1
+        assert compose.send_again(desk(store), conv_id) == 1  # retrying: F tries now
+        with store.session() as session:
+            item = session.exec(select(OutboxItem)).one()
+        assert (item.status, item.attempts, item.next_attempt_at) == (OutboxStatus.QUEUED, 0, None)
+    finally:
+        clock.freeze(None)
+
+
+def test_a_permanent_refusal_fails_at_once(store: Store) -> None:
+    from agentdesk.channels.outbox import PermanentFailure
+
+    conv_id, _ = inbound(store)
+    compose.queue(desk(store), conv_id, "hello")
+
+    class Refusing:
+        def send(self, reply: OutgoingReply) -> None:
+            raise PermanentFailure("refused by the SMTP server: a@b: 550 5.1.1 no such user")
+
+    deliver(store, {"email": Refusing()})
+    with store.session() as session:
+        item = session.exec(select(OutboxItem)).one()
+    assert item.status == OutboxStatus.FAILED and item.attempts == 1
+    assert "550 5.1.1 no such user" in (item.last_error or "")
+
+
 def test_datetimes_come_back_aware_utc(store: Store) -> None:
     at = utcnow().replace(microsecond=0) - timedelta(hours=3)
     conv_id, _ = inbound(store, at=at)

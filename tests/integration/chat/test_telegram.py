@@ -12,8 +12,13 @@ wrong token is an AuthError whose text does not contain the token.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import col, select
+
+from agentdesk import clock
+from agentdesk.clock import utcnow
 
 from agentdesk.channels.chat.base import AuthError, ChatError
 from agentdesk.channels.chat.ingest import saved_position
@@ -143,7 +148,12 @@ def test_a_failed_send_stays_in_the_outbox_and_is_retried(
     with chat_store.session() as session:
         item = session.exec(select(OutboxItem)).one()
         assert item.status == OutboxStatus.QUEUED and "500" in (item.last_error or "")
-    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (1, 0)
+    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)  # backing off
+    clock.freeze(utcnow() + timedelta(minutes=2))
+    try:
+        assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (1, 0)
+    finally:
+        clock.freeze(None)
     assert [m["text"] for m in telegram.sent] == ["Hello Pia!"]
 
 

@@ -72,6 +72,8 @@ def test_reply_goes_out_threaded_and_the_customers_answer_joins_the_conversation
 def test_a_refused_reply_stays_in_the_outbox_with_the_error_then_goes_out(
     dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
 ) -> None:
+    """A permanent refusal (5xx) fails the reply at once, with the server's words; F
+    (send_again) sends the same reply again once the cause is fixed."""
     dovecot.append(mailbox, mail("Help", message_id="<f1@customer.test>"))
     settings = settings_for(smtp_port=smtp.port)
     poll_once(store, settings)
@@ -80,18 +82,53 @@ def test_a_refused_reply_stays_in_the_outbox_with_the_error_then_goes_out(
     compose.queue(_desk(store), conv_id, "On it.")
     smtp.sink.refuse = "554 5.7.1 we do not like you"
     report = poll_once(store, settings)
-    assert report.sent == 0 and report.send_failures == 1
+    assert report.sent == 0 and report.send_failures == 0  # failed for good: not retrying
     with store.session() as session:
         item = session.exec(select(OutboxItem)).one()
-        assert item.status == OutboxStatus.QUEUED
-        assert "we do not like you" in (item.last_error or "")
+        assert item.status == OutboxStatus.FAILED and item.attempts == 1
+        assert item.last_error == "refused by the SMTP server: 554 5.7.1 we do not like you"
         first_id = session.exec(
             select(Message.message_id_header).where(Message.direction == "out")
         ).one()
     smtp.sink.refuse = None
+    assert compose.send_again(_desk(store), conv_id) == 1
     assert poll_once(store, settings).sent == 1
     [sent] = smtp.sink.messages()
     assert sent["Message-ID"] == first_id  # the retry keeps the Message-ID
+
+
+def test_a_temporary_refusal_is_retried_after_a_back_off(
+    dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
+) -> None:
+    """4xx: the reply stays queued, is not tried again before its back-off, then goes."""
+    from datetime import timedelta
+
+    from agentdesk import clock
+    from agentdesk.clock import utcnow
+
+    dovecot.append(mailbox, mail("Help", message_id="<t1@customer.test>"))
+    settings = settings_for(smtp_port=smtp.port)
+    poll_once(store, settings)
+    with store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    compose.queue(_desk(store), conv_id, "On it.")
+    smtp.sink.refuse = "451 4.3.0 greylisted, try again later"
+    start = utcnow()
+    try:
+        clock.freeze(start)
+        report = poll_once(store, settings)
+        assert report.sent == 0 and report.send_failures == 1
+        smtp.sink.refuse = None
+        assert poll_once(store, settings).sent == 0  # its minute has not passed
+        with store.session() as session:
+            item = session.exec(select(OutboxItem)).one()
+            assert item.status == OutboxStatus.QUEUED and item.attempts == 1
+            assert "451 4.3.0 greylisted" in (item.last_error or "")
+        clock.freeze(start + timedelta(minutes=1, seconds=1))
+        assert poll_once(store, settings).sent == 1
+    finally:
+        clock.freeze(None)
+    assert len(smtp.sink.messages()) == 1
 
 
 def test_a_reply_left_sending_by_a_crash_is_not_sent_again_silently(
