@@ -29,6 +29,7 @@ from agentdesk.store.models import (
     Event,
     Message,
     OutboxItem,
+    OutboxStatus,
     Status,
 )
 
@@ -87,7 +88,8 @@ def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
             )
         }
         return ConversationDetail(
-            row=row_of(conv, customer.name, assignee, addresses, _tags(session, conversation_id)),
+            row=row_of(conv, customer.name, assignee, addresses, _tags(session, conversation_id),
+                       undelivered=any(i.status == OutboxStatus.FAILED for i in outbox.values())),
             customer=CustomerView(
                 id=customer.id,
                 name=customer.name,

@@ -6,7 +6,8 @@ this page first (agentdesk/boot.py) and loads the rest behind it. It covers only
 what start-up shows, the first page of the "All open" view on a SQLite store that
 already has every migration; anything else returns None and start-up takes the
 ordinary path. `inbox.page(desk, View.OPEN)` stays the definition: the tests check
-that both give equal pages (snoozes woken or not, tags, several addresses, no SLA).
+that both give equal pages (snoozes woken or not, tags, several addresses, failed
+replies).
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def _read(db: sqlite3.Connection) -> tuple[Page, int] | None:
     found = found[:PAGE_SIZE]
     contacts = _contacts(db, sorted({row[6] for row in found}))
     tags = _tags(db, [row[0] for row in found])
+    failed = _undelivered(db, [row[0] for row in found])
     rows = [
         ConversationRow(
             id=r[0], channel=r[1], network=r[2], status=r[3], subject=r[4], preview=r[5],
@@ -99,7 +101,7 @@ def _read(db: sqlite3.Connection) -> tuple[Page, int] | None:
             created_at=_time(r[8]), updated_at=_time(r[9]),  # type: ignore[arg-type]
             last_message_at=_time(r[10]), sla_due_at=_time(r[11]),  # type: ignore[arg-type]
             sort_due=_time(r[12]), tags=tags.get(r[0], ()), urgency=r[13],  # type: ignore[arg-type]
-            snoozed_until=_time(r[14]),
+            snoozed_until=_time(r[14]), undelivered=r[0] in failed,
         )
         for r in found
     ]
@@ -133,3 +135,11 @@ def _tags(db: sqlite3.Connection, conversation_ids: list[int]) -> dict[int, tupl
         ):
             found[conversation_id].append(name)
     return {i: tuple(names) for i, names in found.items()}
+
+
+def _undelivered(db: sqlite3.Connection, conversation_ids: list[int]) -> set[int]:
+    if not conversation_ids:
+        return set()
+    return {row[0] for row in db.execute(
+        "SELECT conversation_id FROM outboxitem WHERE status = 'failed'"
+        f" AND conversation_id IN ({_marks(len(conversation_ids))})", conversation_ids)}

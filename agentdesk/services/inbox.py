@@ -18,7 +18,9 @@ from sqlmodel import Session, col, select
 from agentdesk.clock import utcnow
 from agentdesk.services.desk import Desk
 from agentdesk.services.views import ContactView, ConversationRow, Cursor, CustomerRef, Page, View
-from agentdesk.store.models import Agent, ContactPoint, Conversation, Customer, Status
+from agentdesk.store.models import (
+    Agent, ContactPoint, Conversation, Customer, OutboxItem, OutboxStatus, Status,
+)
 
 PAGE_SIZE = 200
 
@@ -88,8 +90,10 @@ def page(desk: Desk, view: View, after: Cursor | None = None, limit: int = PAGE_
         from agentdesk.services.tags import tags_of  # tags imports this module
 
         tags = tags_of(session, [conv.id for conv, _, _ in results if conv.id is not None])
+        failed = undelivered(session, [conv.id for conv, _, _ in results if conv.id is not None])
         rows = [
-            row_of(conv, name, login, contacts[conv.customer_id], tags.get(conv.id or 0, ()))
+            row_of(conv, name, login, contacts[conv.customer_id], tags.get(conv.id or 0, ()),
+                   undelivered=conv.id in failed)
             for conv, name, login in results
         ]
     return Page(rows=rows, next=rows[-1].cursor if more and rows else None)
@@ -119,12 +123,25 @@ def contact_points(session: Session, customer_ids: Iterable[int]) -> dict[int, l
     return found
 
 
+def undelivered(session: Session, conversation_ids: Iterable[int]) -> set[int]:
+    """Which of these conversations have a reply that failed for good."""
+    ids = list(conversation_ids)
+    if not ids:
+        return set()
+    return set(session.exec(
+        select(OutboxItem.conversation_id).where(
+            col(OutboxItem.conversation_id).in_(ids), OutboxItem.status == OutboxStatus.FAILED)
+    ))
+
+
 def row_of(
     conv: Conversation,
     customer_name: str,
     assignee: str | None,
     addresses: Sequence[ContactView],
     tags: Sequence[str] = (),
+    *,
+    undelivered: bool = False,
 ) -> ConversationRow:
     """The read model of one inbox line."""
     assert conv.id is not None
@@ -146,4 +163,5 @@ def row_of(
         tags=tuple(tags),
         urgency=conv.urgency,
         snoozed_until=conv.snoozed_until,
+        undelivered=undelivered,
     )

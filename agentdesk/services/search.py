@@ -25,7 +25,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 from agentdesk.clock import utcnow
 from agentdesk.services.desk import Desk
-from agentdesk.services.inbox import PAGE_SIZE, contact_points, row_of
+from agentdesk.services.inbox import PAGE_SIZE, contact_points, row_of, undelivered
 from agentdesk.services.query import (
     Filter,
     Query,
@@ -382,8 +382,10 @@ def _rows(session: Session, ids: list[int]) -> list[ConversationRow]:
     ).all()
     contacts = contact_points(session, {conv.customer_id for conv, _, _ in results})
     tags = tags_of(session, ids)
+    failed = undelivered(session, ids)
     by_id = {
-        conv.id: row_of(conv, name, login, contacts[conv.customer_id], tags.get(conv.id or 0, ()))
+        conv.id: row_of(conv, name, login, contacts[conv.customer_id], tags.get(conv.id or 0, ()),
+                        undelivered=conv.id in failed)
         for conv, name, login in results
     }
     return [by_id[i] for i in ids if i in by_id]

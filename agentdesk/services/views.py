@@ -86,6 +86,8 @@ class ConversationRow:
     tags: tuple[str, ...] = ()
     urgency: int = 0
     snoozed_until: datetime | None = None
+    undelivered: bool = False
+    """A reply of ours failed for good (the inbox says so; F sends it again)."""
 
     @property
     def cursor(self) -> Cursor:

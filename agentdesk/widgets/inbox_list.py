@@ -39,6 +39,9 @@ PREFETCH_MARGIN = 60
 PAGE_SIZE = 200
 LAST_PAGE_SIZE = 5000
 
+#: The status column: "pending", or "unsent" when a reply failed for good.
+STATUS_WIDTH = 8
+
 
 def inbox_subtitle(view: View, total: int | None) -> str:
     """The inbox border's subtitle: the view, how many it holds, and how to switch."""
@@ -292,9 +295,8 @@ class InboxList(ScrollView, can_focus=True):
         tail = [
             (age_label(row.last_message_at, now).rjust(4), 5),
             (one_line(row.assignee or "-"), 9 if width >= 90 else 7),
-            (row.status, 8),
         ]
-        fixed = 1 + channel_w + customer_w + sum(w for _, w in tail) + 3 + SLA_WIDTH
+        fixed = 1 + channel_w + customer_w + sum(w for _, w in tail) + STATUS_WIDTH + 3 + SLA_WIDTH
         subject_w = max(width - fixed, 8)
         mark_style = style if selected else style + self.get_component_rich_style("inbox-list--urgent")
         segments = [
@@ -316,4 +318,9 @@ class InboxList(ScrollView, can_focus=True):
         segments.append(sla_segment(self, row, now, style, dim))
         for text, w in tail:
             segments.append(Segment(_fit(text, w), dim))
+        if row.undelivered:  # a reply of ours did not go out: louder than the status
+            loud = style + self.get_component_rich_style("inbox-list--red")
+            segments.append(Segment(_fit("unsent", STATUS_WIDTH), loud))
+        else:
+            segments.append(Segment(_fit(row.status, STATUS_WIDTH), dim))
         return segments

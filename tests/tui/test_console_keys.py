@@ -214,8 +214,13 @@ async def test_a_failed_reply_shows_the_error_and_f_sends_it_again(console: Agen
         await until(pilot, lambda: any(m.delivery == "failed" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
         thread = "\n".join(str(w.render()) for w in screen.customer.query(".message"))
         assert "not delivered: 550 5.2.2 mailbox full; F sends it again" in thread
+        # The inbox line says so too, for whoever is not looking at this conversation.
+        inbox = screen.inbox_list
+        line = "".join(seg.text for seg in inbox.render_line(inbox.cursor - round(inbox.scroll_offset.y)))
+        assert screen.inbox_list.current.undelivered and "unsent" in line  # type: ignore[union-attr]
         await pilot.press("escape", "F")  # out of the composer, then F
         await until(pilot, lambda: not any(m.delivery == "failed" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        await until(pilot, lambda: not screen.inbox_list.current.undelivered)  # type: ignore[union-attr]
         with demo_desk.store.session() as session:
             item = session.get(OutboxItem, item.id)
             assert item is not None and item.status == "sent" and item.attempts == 1

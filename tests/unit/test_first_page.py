@@ -23,7 +23,7 @@ from agentdesk.services import Desk, first_page, inbox, snooze, tags
 from agentdesk.services.views import View
 from agentdesk.store import Store
 from agentdesk.store.engine import make_engine
-from agentdesk.store.models import Conversation, Status
+from agentdesk.store.models import Message, OutboxItem, OutboxStatus, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,16 +48,21 @@ def test_first_page_follows_tags_expired_snoozes_and_paging(tmp_path: Path, pinn
     store = Store.open(path)
     write_demo(store, 450, agent_login="demo")  # more than one page of open conversations
     desk = Desk(store, AgentSettings("demo", "Demo"))
-    with store.session() as session:
-        ids = list(session.exec(select(Conversation.id).where(Conversation.status == Status.OPEN).limit(3)))
+    ids = [row.id for row in inbox.page(desk, View.OPEN).rows[:3]]  # on the first page
     tags.add_tag(desk, ids[:2], "late by carrier")
     tags.add_tag(desk, ids[:1], "refund")
+    with store.session() as session:  # a reply of ours the server refused for good
+        message_id = session.exec(select(Message.id).where(Message.conversation_id == ids[1])).first()
+        session.add(OutboxItem(conversation_id=ids[1], message_id=message_id, channel="email",
+                               status=OutboxStatus.FAILED, last_error="550 no such mailbox",
+                               created_at=pinned_clock))
     # A snooze that has run out but not been woken yet counts as open in both readers.
     snooze.snooze(desk, ids[2], pinned_clock + timedelta(minutes=5))
     clock.freeze(pinned_clock + timedelta(hours=1))
     found = first_page.read(str(path))
     assert found is not None and found[0].next is not None
     assert any(row.tags == ("late by carrier", "refund") for row in found[0].rows)
+    assert ids[1] in [row.id for row in found[0].rows if row.undelivered]
     assert any(row.id == ids[2] and row.status == Status.SNOOZED for row in found[0].rows)
     _same_as_inbox(path, desk)
     store.dispose()
