@@ -84,6 +84,9 @@ class TelegramAdapter:
         self._api = api_url.rstrip("/")
         self._max_file = min(max_file_bytes, DOWNLOAD_LIMIT)
         self.me: dict[str, Any] | None = None
+        self._parts_sent: dict[str, int] = {}
+        """Per reply (txn_id) cut in parts: how many went out before a part failed, so
+        the outbox's retry sends the rest instead of repeating the first ones."""
 
     # -- the interface -------------------------------------------------------------
 
@@ -112,8 +115,11 @@ class TelegramAdapter:
         return ChatBatch(tuple(events), str(next_offset) if next_offset is not None else "0")
 
     def send(self, room: str, text: str, txn_id: str) -> None:
-        for part in split_message(text):
-            self._call("sendMessage", {"chat_id": int(room), "text": part}, timeout=60)
+        parts = split_message(text)
+        for index in range(self._parts_sent.get(txn_id, 0), len(parts)):
+            self._call("sendMessage", {"chat_id": int(room), "text": parts[index]}, timeout=60)
+            self._parts_sent[txn_id] = index + 1
+        self._parts_sent.pop(txn_id, None)
 
     def close(self) -> None:
         return None

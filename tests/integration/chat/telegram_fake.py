@@ -50,6 +50,8 @@ class FakeBotAPI:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     fail_next_send: int = 0
+    fail_send_after: int | None = None
+    """Let this many more sendMessage calls through, then fail one (a split reply's later part)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     _messages: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -165,6 +167,11 @@ class FakeBotAPI:
             raise ApiError(400, "Bad Request: message text is empty")
         if _utf16_len(text) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
+        if self.fail_send_after == 0:
+            self.fail_send_after = None
+            raise ApiError(500, "Internal Server Error")
+        if self.fail_send_after is not None:
+            self.fail_send_after -= 1
         if self.fail_next_send:
             self.fail_next_send -= 1
             raise ApiError(500, "Internal Server Error")

@@ -157,6 +157,28 @@ def test_a_failed_send_stays_in_the_outbox_and_is_retried(
     assert [m["text"] for m in telegram.sent] == ["Hello Pia!"]
 
 
+def test_a_split_reply_whose_second_part_failed_does_not_repeat_the_first(
+    telegram: FakeBotAPI, chat_store: Store, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = account_for(telegram, monkeypatch).adapter()
+    telegram.say(802, "Ines", "tell me everything")
+    fetch_and_store(chat_store, adapter, wait=0)
+    with chat_store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    long_reply = "\n\n".join(f"Part {n}. " + "word " * 700 for n in range(2))  # two messages
+    compose.queue(desk, conv_id or 0, long_reply)
+    telegram.fail_send_after = 1  # the first part goes, the second fails
+    assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)
+    assert len(telegram.sent) == 1
+    clock.freeze(utcnow() + timedelta(minutes=2))
+    try:
+        assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (1, 0)
+    finally:
+        clock.freeze(None)
+    parts = [m["text"] for m in telegram.sent]
+    assert len(parts) == 2 and parts[0].startswith("Part 0") and parts[1].startswith("Part 1")
+
+
 def test_an_update_that_cannot_be_read_is_shown_not_lost(
     telegram: FakeBotAPI, chat_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
