@@ -161,11 +161,15 @@ def reports(big: Path, scale: Scale) -> list[Figure]:
         times = reports_bench.time_report(store, 90)
     finally:
         store.dispose()
-    cli_ms = reports_bench.time_cli(big)
-    return [check(Figure("90-day report (worst of 5, in-process)", max(times), "ms", target="< 1000 ms",
-                         note=f"median {median(times):.0f} ms; `agentdesk report` as a fresh process "
-                              f"{cli_ms:.0f} ms"),
-                  lambda f: f.value < 1000)]
+    cli = reports_bench.time_cli(big, runs=5)
+    return [
+        check(Figure("90-day report (worst of 5, in-process: the Reports screen)", max(times), "ms",
+                     target="< 1000 ms", note=f"median {median(times):.0f} ms"),
+              lambda f: f.value < 1000),
+        check(Figure("`agentdesk report` 90 days, fresh process (median of 5)", median(cli), "ms",
+                     target="< 1000 ms", note=f"worst {max(cli):.0f} ms; Python start-up and imports included"),
+              lambda f: f.value < 1000),
+    ]
 
 
 def build_rate_peer(figures: list[Figure], state: dict[str, float]) -> None:

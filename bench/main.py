@@ -133,7 +133,8 @@ def main() -> None:
              lambda: parts.keys(big, scale, config, state), parts.KEY_FIGURES)
     run.part("search vs notmuch", lambda: parts.search(big, scale, work, state), parts.SEARCH_FIGURES)
     run.part("ingest vs mbsync + notmuch", lambda: parts.ingest(big, scale, work), parts.INGEST_FIGURES)
-    run.part("reports", lambda: parts.reports(big, scale), ["90-day report"])
+    run.part("reports", lambda: parts.reports(big, scale),
+             ["90-day report (in-process)", "`agentdesk report` 90 days, fresh process"])
     parts.build_rate_peer(run.figures, state)
 
     print(f"agentdesk bench{' --quick' if args.quick else ''}: {label}, {os.cpu_count()} cores, "

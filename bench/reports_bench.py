@@ -161,16 +161,19 @@ def time_cli_in_process(path: Path, days: int = 90) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def time_cli(path: Path, days: int = 90) -> float:
-    """Milliseconds for `agentdesk report --json` over `days` days, as a fresh process."""
+def time_cli(path: Path, days: int = 90, runs: int = 1) -> list[float]:
+    """Milliseconds for `agentdesk report --json` over `days` days, as fresh processes
+    (after one run not counted: the page cache and .pyc files, as on a machine in use)."""
     since = (Period.last(days).since).date().isoformat()
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", "from agentdesk.cli import main; main()", "--db", str(path),
-         "report", "--since", since, "--json"],
-        check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
-    )
-    return (time.perf_counter() - started) * 1000
+    argv = [sys.executable, "-c", "from agentdesk.cli import main; main()", "--db", str(path),
+            "report", "--since", since, "--json"]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 def run(path: Path, size: int = 100_000, messages: int = 1_000_000) -> bool:
@@ -188,9 +191,11 @@ def run(path: Path, size: int = 100_000, messages: int = 1_000_000) -> bool:
             ok = statistics.median(walls) < BUDGET_MS
     store.dispose()
     print(f"agentdesk report --json (90 days, in-process): {time_cli_in_process(path):.0f} ms")
-    cli = time_cli(path)
-    print(f"agentdesk report --json (90 days, fresh process, start-up included): {cli:.0f} ms")
-    print(f"reports: {'OK' if ok else 'TOO SLOW'} (budget {BUDGET_MS:.0f} ms median for 90 days)")
+    cli = statistics.median(time_cli(path, runs=5))
+    print(f"agentdesk report --json (90 days, fresh process, start-up included): median {cli:.0f} ms of 5")
+    ok = ok and cli < BUDGET_MS
+    print(f"reports: {'OK' if ok else 'TOO SLOW'} (budget {BUDGET_MS:.0f} ms median for 90 days, "
+          "in-process and as a fresh process)")
     return ok
 
 
