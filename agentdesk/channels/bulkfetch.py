@@ -12,8 +12,10 @@ Two costs dominate a first sync besides the store itself, and both are here:
 * **Parsing MIME.** `Parser` parses fetched batches in worker processes (spawned,
   never forked: a poller thread inside the TUI must not fork a process full of
   threads; each exits when the syncing process is gone, even after SIGKILL) while
-  the sync fetches and stores the batches around them. Only worth it for many mails; a few are parsed in-process, and a worker
-  that dies (or a machine without process support) falls back to that too.
+  the sync fetches and stores the batches around them. Only worth it for many
+  mails: a few are parsed in-process, and so are the first batches while the
+  workers start; a worker that dies (or a machine without process support or a
+  second core) falls back to that too.
 """
 
 from __future__ import annotations
@@ -186,6 +188,7 @@ class Parser:
 
     def __init__(self, mails: int) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._booted: list[Future[list[ParsedMail]]] = []
         self.depth = 0
         """How many batches the caller should keep in flight before it waits for one."""
         cores = os.cpu_count() or 1
@@ -199,14 +202,15 @@ class Parser:
                     initargs=(os.getpid(),),
                 )
                 self.depth = workers
-                for _ in range(workers):  # start them now: they boot while sizes are fetched
-                    self._pool.submit(parse_all, [])
+                # Start them now (they boot while sizes are fetched); until one answers,
+                # batches are parsed here rather than queued behind a booting process.
+                self._booted = [self._pool.submit(parse_all, []) for _ in range(workers)]
             except (OSError, ValueError, ImportError) as error:  # no process support here
                 log.info("parsing in-process: %s", error)
 
     def submit(self, raws: list[bytes]) -> Callable[[], list[ParsedMail]]:
         """Start parsing `raws`; call the result for the parsed mails, in order."""
-        if self._pool is None:
+        if self._pool is None or not any(f.done() for f in self._booted):
             parsed = parse_all(raws)
             return lambda: parsed
         try:

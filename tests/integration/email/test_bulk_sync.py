@@ -71,12 +71,14 @@ def test_without_the_fast_reader_or_the_workers_the_sync_stores_the_same(
     assert received == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 
-def test_a_broken_pool_falls_back_to_parsing_here() -> None:
+def test_workers_parse_as_here_and_a_broken_pool_falls_back_to_parsing_here() -> None:
     raws = _thread_mails(3)
     with Parser(bulkfetch.POOL_MIN_MAILS) as parser:
         assert parser.depth >= 1
+        for booting in parser._booted:  # until a worker is up, batches are parsed here
+            booting.result(timeout=60)
         first = parser.submit(raws)
-        assert [m.subject for m in first()] == ["Order 0"] * 3
+        assert first() == [parse(r) for r in raws]
         assert parser._pool is not None
         parser._pool.shutdown()
         again = parser.submit(raws)
