@@ -210,6 +210,8 @@ def sync_folder(
     in_flight: deque[tuple[list[int], list[tuple[int, Fetched]], Callable[[], list[ParsedMail]]]]
     in_flight = deque()
 
+    ours = frozenset({account.address.lower()})  # mail from it is our reply, not a customer's
+
     def store_next() -> None:
         nonlocal done, new, duplicates, errors, automatic
         batch, items, parsed = in_flight.popleft()
@@ -220,7 +222,7 @@ def sync_folder(
         with store.session() as session:
             if bulk:
                 _checkpoint_late(session)
-            for stored in store_mails(session, account.name, incoming):
+            for stored in store_mails(session, account.name, incoming, ours=ours):
                 if stored.duplicate:
                     duplicates += 1
                     continue

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentdesk.channels.ingest import store_mail
+from agentdesk.channels.ingest import Incoming, store_mails
 from agentdesk.store import Store
 
 BATCH = 100
@@ -42,8 +42,10 @@ def import_mail(
     path: Path,
     account: str,
     progress: Callable[[int, int], None] | None = None,
+    ours: frozenset[str] = frozenset(),
 ) -> ImportReport:
-    """Store every mail of the mbox or maildir at `path` under `account`."""
+    """Store every mail of the mbox or maildir at `path` under `account`, a batch at a
+    time (`store_mails`); mail from `ours` (the account's address) is our reply."""
     box = open_mailbox(path)
     keys = list(box.keys())
     total = len(keys)
@@ -52,10 +54,11 @@ def import_mail(
     if progress:
         progress(0, total)
     for start in range(0, total, BATCH):
+        batch = [
+            Incoming(f"import:{where}:{key}", box.get_bytes(key)) for key in keys[start : start + BATCH]
+        ]
         with store.session() as session:
-            for key in keys[start : start + BATCH]:
-                raw = box.get_bytes(key)
-                stored = store_mail(session, account, f"import:{where}:{key}", raw)
+            for stored in store_mails(session, account, batch, ours=ours):
                 if stored.duplicate:
                     duplicates += 1
                 else:

@@ -13,6 +13,13 @@ customers of `CustomerBook`, then one multi-row INSERT each for conversations,
 messages (the FTS triggers index them), attachments and events. Mail is decided
 in arrival order, so a mail answering an earlier one of the same batch joins its
 conversation exactly as if each had been stored alone.
+
+Mail *from* the shop's own address (`ours`: a reply someone sent from a phone or a
+webmail with the support address in Cc, a copy in a watched folder) is not a
+customer writing: it is stored as our reply (direction out), answers the
+conversation as a reply from the console would (first response, SLA clock stopped)
+and never reopens it; one that starts a thread starts it with its first recipient
+as the customer.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from agentdesk.channels.mime import ParsedMail, parse
 from agentdesk.channels.threading import ThreadFinder
 from agentdesk.clock import utcnow
 from agentdesk.services.csat import rating_of
+from agentdesk.services.sla import mark_answered
 from agentdesk.services.intake import (
     CustomerBook,
     CustomerLike,
@@ -90,6 +98,17 @@ def customer_address(mail: ParsedMail) -> str:
     return mail.from_address or UNKNOWN_SENDER
 
 
+def _from_us(mail: ParsedMail, ours: frozenset[str]) -> bool:
+    """Sent from one of the shop's own addresses to someone else (a reply made outside
+    agentdesk); mail from us to nobody but us is stored as it always was."""
+    return (mail.from_address or "").lower() in ours and _their_address(mail, ours) is not None
+
+
+def _their_address(mail: ParsedMail, ours: frozenset[str]) -> str | None:
+    """The first recipient that is not us: the customer of a thread we started."""
+    return next((address for address in mail.to if address not in ours), None)
+
+
 def store_mail(
     session: Session,
     account: str,
@@ -98,13 +117,17 @@ def store_mail(
     *,
     received: datetime | None = None,
     mail: ParsedMail | None = None,
+    ours: frozenset[str] = frozenset(),
 ) -> Stored:
     """Store `raw` once (parsed, threaded, with attachments); a known mail is skipped."""
-    return store_mails(session, account, [Incoming(source, raw, received, mail)])[0]
+    return store_mails(session, account, [Incoming(source, raw, received, mail)], ours=ours)[0]
 
 
-def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> list[Stored]:
-    """Store each mail of `batch` once, in order; the results match the batch one to one."""
+def store_mails(
+    session: Session, account: str, batch: Sequence[Incoming], *, ours: frozenset[str] = frozenset(),
+) -> list[Stored]:
+    """Store each mail of `batch` once, in order; the results match the batch one to one.
+    `ours`: the shop's own addresses, lower-cased (mail from them is our reply)."""
     mails = [item.mail or parse(item.raw) for item in batch]
     duplicate = _duplicates(session, account, batch, mails)
     fresh = [i for i in range(len(batch)) if not duplicate[i]]
@@ -115,9 +138,16 @@ def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> li
     # 1. Threads, in arrival order: a mail may answer one earlier in the batch. A new
     # conversation is a plain NewRow (cheap to change), its customer looked up in bulk.
     finder = ThreadFinder(session, account, [mails[i] for i in fresh])
-    book = CustomerBook(
-        session, "email", [customer_address(mails[i]) for i in fresh]
-    )
+    ours = frozenset(address.lower() for address in ours)
+    outbound = {i for i in fresh if ours and _from_us(mails[i], ours)}
+
+    def who(i: int) -> str:
+        """The customer's address: the sender, or for our own mail its recipient."""
+        if i in outbound:
+            return _their_address(mails[i], ours) or UNKNOWN_SENDER
+        return customer_address(mails[i])
+
+    book = CustomerBook(session, "email", [who(i) for i in fresh])
     people = load_customers(session, (c.customer_id for c in finder.conversations))
     writer = _Writer(session, book)
     plan: list[_Planned] = []
@@ -132,7 +162,7 @@ def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> li
                 0, "email", mail.subject or "(no subject)", sent_at, account=account
             ))
             conv.automatic = mail.auto_kind is not None
-            customer = book.get(customer_address(mail), mail.from_name)
+            customer = book.get(who(i), None if i in outbound else mail.from_name)
             writer.start(conv, customer)
             owner[id(conv)] = customer
         elif isinstance(match.conversation, NewRow):
@@ -148,10 +178,20 @@ def store_mails(session: Session, account: str, batch: Sequence[Incoming]) -> li
     # 2. What each mail does to its conversation, in memory; written in bulk below.
     for step in plan:
         mail, conv, customer = step.mail, step.conv, step.customer
+        row = _message_row(mail, step.item, step.sent_at)
+        if step.index in outbound:
+            # Our reply, sent outside agentdesk: it answers, as Ctrl+S would, unless the
+            # customer has written since (then their message still waits for an answer).
+            row["direction"] = Direction.OUT.value
+            conv.message_count += 1
+            conv.updated_at = utcnow()
+            if step.sent_at >= conv.last_message_at:
+                mark_answered(conv, step.sent_at)
+            writer.add(step, row)
+            continue
         # The From display name fills a name we did not know (it was the bare address).
         if mail.from_name and customer.name in ("", customer_address(mail)):
             customer.name = one_line(mail.from_name, 200)
-        row = _message_row(mail, step.item, step.sent_at)
         if mail.auto_kind is not None and not step.starts:
             # Automatic mail (an out-of-office answer to our reply, a bounce) joins its
             # thread but must neither reopen it nor start an SLA clock, so it does not go

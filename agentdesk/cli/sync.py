@@ -141,7 +141,12 @@ def import_mail(
         accounts = load_accounts(state.settings())
     except ConfigError as error:
         raise fail(str(error), 2) from error
-    name = account or (accounts[0].name if accounts else "import")
+    if account:
+        chosen = next((a for a in accounts if a.name == account), None)
+    else:
+        chosen = accounts[0] if accounts else None
+    name = account or (chosen.name if chosen else "import")
+    ours = frozenset({chosen.address.lower()}) if chosen else frozenset()
     store = Store.open(state.store_location())
     err = Console(stderr=True, highlight=False)
     with Progress(
@@ -150,7 +155,8 @@ def import_mail(
         task = bar.add_task(one_line(f"importing {path.name}", 60), total=None)
         try:
             report = run_import(
-                store, path, name, lambda done, total: bar.update(task, completed=done, total=total)
+                store, path, name, lambda done, total: bar.update(task, completed=done, total=total),
+                ours=ours,
             )
         except (ValueError, OSError) as error:
             raise fail(str(error), 2) from error

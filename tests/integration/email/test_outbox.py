@@ -174,3 +174,23 @@ def test_a_copy_of_the_reply_is_saved_in_the_sent_folder_and_inbox_flags_stay(
         assert all(b"\\Seen" not in f for f in flags.values())  # sync never marks mail read
     finally:
         client.logout()
+
+
+def test_our_reply_sent_from_another_client_joins_the_thread_as_ours(
+    dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
+) -> None:
+    """A reply written on a phone with the support address copied arrives in INBOX:
+    it is our reply in the customer's thread, not the customer writing again."""
+    dovecot.append(mailbox, mail("Help", message_id="<p1@customer.test>"))
+    settings = settings_for(smtp_port=smtp.port)
+    poll_once(store, settings)
+    dovecot.append(mailbox, mail("Re: Help", sender="Shop Support <help@shop.test>",
+                                 message_id="<phone1@shop.test>", in_reply_to="<p1@customer.test>",
+                                 body="Answered from my phone.", extra="Cc: ada@customer.test"))
+    poll_once(store, settings)
+    with store.session() as session:
+        conv = session.exec(select(Conversation)).one()
+        directions = session.exec(select(Message.direction).order_by(col(Message.id))).all()
+    assert directions == ["in", "out"]
+    assert conv.first_response_at is not None and conv.sla_due_at is None
+    assert smtp.sink.received == []  # stored as sent; nothing goes out again
