@@ -41,7 +41,7 @@ from textual.worker import Worker, WorkerState
 from agentdesk.channels.outbox import DemoSender, deliver
 from agentdesk.messages import ActionDone, DetailLoaded, PageLoaded
 from agentdesk.screens.help import HelpScreen
-from agentdesk.screens.start import Handover, is_narrow
+from agentdesk.screens.start import Handover, StacksWhenNarrow
 from agentdesk.screens.link_customer import LinkCustomerPrompt
 from agentdesk.screens.reports import ReportsScreen
 from agentdesk.services import Desk, compose, conversations, inbox
@@ -72,7 +72,7 @@ VIEW_KEYS: list[View] = [View.OPEN, View.MINE, View.UNASSIGNED, View.PENDING, Vi
 PREVIEW_DELAY = 0.15
 
 
-class MainScreen(TriageActions, Screen[None]):
+class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
     """The three-pane console."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "main.tcss"
@@ -146,6 +146,7 @@ class MainScreen(TriageActions, Screen[None]):
         return self.query_one(Composer)
 
     def on_mount(self) -> None:
+        self.fit_layout()
         self.inbox_list.focus()
         self._update_inbox_title()
         handover, self.handover = self.handover, None
@@ -170,9 +171,6 @@ class MainScreen(TriageActions, Screen[None]):
         if len(keys) > 1:
             self.notify(f"{len(keys) - 1} more key(s) typed while the console opened were not used.",
                         severity="warning", timeout=4)
-
-    def on_resize(self) -> None:
-        self.set_class(is_narrow(self.size.width, self.size.height), "-narrow")
 
     @property
     def narrow(self) -> bool:

@@ -31,6 +31,22 @@ def is_narrow(width: int, height: int) -> bool:
     return width < NARROW_WIDTH or height < NARROW_HEIGHT
 
 
+class StacksWhenNarrow:
+    """Both console screens: below 100x30 the panes stack (class `-narrow`), from the
+    first frame on. A screen switched in later (the main screen after the first frame)
+    gets no Resize event, so mounting and resuming fit the layout too."""
+
+    def fit_layout(self: Screen[None]) -> None:  # type: ignore[misc]
+        size = self.app.size
+        self.set_class(is_narrow(size.width, size.height), "-narrow")
+
+    def on_resize(self) -> None:
+        self.fit_layout()  # type: ignore[attr-defined]
+
+    def on_screen_resume(self) -> None:
+        self.fit_layout()  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Handover:
     """What the first frame showed, for the main screen to carry on from."""
@@ -42,7 +58,7 @@ class Handover:
     """Keys pressed meanwhile that the inbox list did not use (the main screen presses the first)."""
 
 
-class StartScreen(Screen[None]):
+class StartScreen(StacksWhenNarrow, Screen[None]):
     """The inbox's first page and the empty panes, until the store is open."""
 
     CSS_PATH = Path(__file__).parent.parent / "styles" / "main.tcss"
@@ -69,13 +85,11 @@ class StartScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.fit_layout()
         inbox_list = self.query_one(InboxList)
         inbox_list.focus()
         if self.first is not None:
             inbox_list.set_rows(self.first[0].rows, self.first[0].next)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(is_narrow(event.size.width, event.size.height), "-narrow")
 
     def on_key(self, event: events.Key) -> None:
         """A key that is not the inbox list's (r, /, a…) or quit: keep it for the main screen."""

@@ -70,6 +70,22 @@ async def test_first_frame_at_80x24_stacks_the_panes(demo_path: Path, no_user_co
         await pilot.press("enter")  # open, typed ahead
         release.set()
         await until(pilot, lambda: isinstance(app.screen, MainScreen) and app.screen.has_class("-reading"))
+        main = app.screen
+        # Switched in after the first frame (no Resize event of its own), it stacks too.
+        assert main.has_class("-narrow")
+        assert main.query_one("#inbox").display is False and main.query_one("#lower").display is True
+
+
+async def test_main_screen_taking_over_at_80x24_shows_the_inbox_alone(
+    demo_path: Path, no_user_config: None
+) -> None:
+    release = threading.Event()
+    release.set()
+    app = _app(demo_path, release)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, MainScreen) and bool(app.screen.inbox_list.rows))
+        assert app.screen.has_class("-narrow")
+        assert app.screen.query_one("#lower").display is False
 
 
 async def test_store_that_cannot_open_ends_the_app_with_the_reason(
