@@ -19,16 +19,24 @@ from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import or_, update
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from agentdesk.clock import utcnow
 from agentdesk.store import Store
-from agentdesk.store.models import Conversation, Message, OutboxItem, OutboxStatus
+from agentdesk.services.snooze import bring_back
+from agentdesk.store.models import Conversation, Event, Message, OutboxItem, OutboxStatus, Status
 
 #: Attempts before a reply fails for good: 1+2+4+8+16+32 min, then hourly, ~6 h in all.
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
+
+
+#: What a reply left in "sending" by a crashed sender says: it may have gone out.
+INTERRUPTED = (
+    "interrupted while sending: it may have reached the customer. "
+    "Check before sending it again by hand."
+)
 
 
 class PermanentFailure(Exception):
@@ -127,11 +135,52 @@ def _release(store: Store, outbox_id: int, error: str, *, permanent: bool = Fals
         assert item is not None
         item.last_error = error[:1000]
         if permanent or item.attempts >= MAX_ATTEMPTS:
-            item.status = OutboxStatus.FAILED
-            item.next_attempt_at = None
+            fail_for_good(session, item, error)
         else:
             item.status = OutboxStatus.QUEUED
             item.next_attempt_at = utcnow() + retry_delay(item.attempts)
+
+
+def fail_for_good(session: Session, item: OutboxItem, error: str) -> None:
+    """The reply will not go out on its own: keep why, and bring its conversation back.
+
+    The customer has not got our answer, so a conversation closed (or parked) after
+    the reply is not done: it opens again at the top of the inbox, where the agent
+    sees it marked "unsent", with an audit line saying why.
+    """
+    item.status = OutboxStatus.FAILED
+    item.last_error = error[:1000]
+    item.next_attempt_at = None
+    conv = session.get(Conversation, item.conversation_id)
+    if conv is not None and conv.status != Status.OPEN:
+        was = conv.status
+        now = utcnow()
+        bring_back(conv, now)
+        session.add(Event(at=now, actor="outbox", action=f"status:{Status.OPEN}",
+                          conversation_id=conv.id,
+                          detail=f"was {was}: reply {item.message_id} not delivered"))
+
+
+def fail_interrupted(store: Store, channel: str, account: str | None = None) -> int:
+    """Replies of `channel` (of one `account`, if given) left in "sending" by a sender
+    that died fail for good with INTERRUPTED; returns how many.
+
+    Called only by the new holder of the outbox lease, so no live sender is in the
+    middle of them. They are not retried on their own: the server may have accepted
+    them before the crash, and only the agent can tell (see docs/ARCHITECTURE.md).
+    """
+    with store.session() as session:
+        query = select(OutboxItem).where(
+            col(OutboxItem.channel) == channel, col(OutboxItem.status) == OutboxStatus.SENDING
+        )
+        if account is not None:
+            query = query.join(Conversation, col(Conversation.id) == col(OutboxItem.conversation_id)).where(
+                Conversation.account == account
+            )
+        stuck = session.exec(query).all()
+        for item in stuck:
+            fail_for_good(session, item, INTERRUPTED)
+        return len(stuck)
 
 
 def _mark_sent(store: Store, outbox_id: int) -> None:

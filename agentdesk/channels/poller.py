@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from imapclient import IMAPClient
-from sqlalchemy import update
-from sqlmodel import col
 
 from agentdesk.channels import lease
 from agentdesk.channels.accounts import Account, load_accounts
@@ -33,21 +31,15 @@ from agentdesk.channels.imap import (
     sync_folder,
     sync_position,
 )
-from agentdesk.channels.outbox import deliver, retrying
+from agentdesk.channels.outbox import deliver, fail_interrupted, retrying
 from agentdesk.services.triage import Upkeep
 from agentdesk.channels.smtp import EmailSender
 from agentdesk.config import Settings
 from agentdesk.store import Store
-from agentdesk.store.models import OutboxItem, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 OUTBOX_LEASE = "outbox:email"
-#: What a reply left in "sending" by a crashed sender says: it may have gone out.
-INTERRUPTED = (
-    "interrupted while sending: it may have reached the customer. "
-    "Check before sending it again by hand."
-)
 
 
 @dataclass(frozen=True)
@@ -110,22 +102,8 @@ def sync_account(
 
 
 def recover_interrupted(store: Store) -> int:
-    """Replies left in "sending" by a sender that died become failed, with a warning.
-
-    Called only by the holder of the outbox lease right after taking it, so no live
-    sender can be in the middle of sending them. They are not retried on their own:
-    the SMTP server may have accepted them before the crash, and only the agent can
-    tell (see docs/ARCHITECTURE.md).
-    """
-    with store.session() as session:
-        result = session.execute(
-            update(OutboxItem)
-            .where(
-                col(OutboxItem.channel) == "email", col(OutboxItem.status) == OutboxStatus.SENDING
-            )
-            .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Email replies left in "sending" by a sender that died become failed, with a warning."""
+    return fail_interrupted(store, "email")
 
 
 def send_outbox(

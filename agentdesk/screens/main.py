@@ -46,7 +46,7 @@ from agentdesk.screens.link_customer import LinkCustomerPrompt
 from agentdesk.screens.reports import ReportsScreen
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.compose import Kind
-from agentdesk.services.views import Cursor, View
+from agentdesk.services.views import ConversationRow, Cursor, View
 from agentdesk.store.models import Status
 from agentdesk.widgets.composer import Composer
 from agentdesk.widgets.reply_area import ReplyArea
@@ -115,6 +115,8 @@ class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
         self._draft_timer: Timer | None = None
         self._live_timer: Timer | None = None
         self._live_reloaded = 0.0
+        self._unsent_seen: dict[int, bool] = {}
+        """Per conversation shown: whether it was marked unsent then (to say when it becomes so)."""
 
     # -- layout ---------------------------------------------------------------
 
@@ -249,6 +251,7 @@ class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.view is not self.view:
             return  # an answer for a view we already left
+        self._say_newly_unsent(message.page.rows)
         if message.after is None:
             self.total = message.total
             self._update_inbox_title()
@@ -258,6 +261,16 @@ class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
                 self.composer.set_conversation(None)
         else:
             self.inbox_list.append_rows(message.page.rows, message.page.next)
+
+    def _say_newly_unsent(self, rows: list[ConversationRow]) -> None:
+        """A reply failed for good since we last saw its conversation (whichever process
+        sent it): say so once; the row stays marked "unsent" until F sends it."""
+        became = [row.id for row in rows if row.undelivered and self._unsent_seen.get(row.id) is False]
+        self._unsent_seen.update((row.id, row.undelivered) for row in rows)
+        if became:
+            ids = ", ".join(f"#{i}" for i in became[:5]) + (" …" if len(became) > 5 else "")
+            self.notify(f"Reply not delivered on {ids}: marked unsent; F on it sends it again.",
+                        title="Not delivered", severity="error", timeout=10, markup=False)
 
     @on(Composer.SendDue)
     def _send_due(self, message: Composer.SendDue) -> None:

@@ -63,7 +63,7 @@ def unsnooze(desk: Desk, conversation_ids: int | Iterable[int]) -> None:
         for conversation_id in _ids(conversation_ids):
             conv = _get(session, conversation_id)
             if conv.status == Status.SNOOZED:
-                _reopen(conv, utcnow())
+                bring_back(conv, utcnow())
                 record(session, desk.agent.login, "unsnooze", conversation_id)
 
 
@@ -89,8 +89,10 @@ def set_pending(
             record(session, desk.agent.login, f"status:{Status.PENDING}", conversation_id, detail)
 
 
-def _reopen(conv: Conversation, now: datetime) -> None:
+def bring_back(conv: Conversation, now: datetime) -> None:
+    """Open again and at the top of the inbox (a snooze ended, a reply failed for good)."""
     conv.status = Status.OPEN
+    conv.closed_at = None
     conv.snoozed_until = None
     conv.follow_up_at = None
     conv.updated_at = now
@@ -116,7 +118,7 @@ def wake(desk: Desk, limit: int = 500) -> list[int]:
         for conv in due:
             assert conv.id is not None
             action = "wake" if conv.status == Status.SNOOZED else "follow-up"
-            _reopen(conv, now)
+            bring_back(conv, now)
             record(session, SYSTEM_ACTOR, action, conv.id)
             woken.append(conv.id)
     return woken

@@ -207,11 +207,15 @@ async def test_a_failed_reply_shows_the_error_and_f_sends_it_again(console: Agen
         conversation_id = screen.inbox_list.current.id  # type: ignore[union-attr]
         await pilot.press("r", *"Your refund is on its way", "ctrl+s")
         await until(pilot, lambda: any(m.delivery == "sent" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        from agentdesk.channels.outbox import fail_for_good
+
         with demo_desk.store.session() as session:  # as if the SMTP server had refused it for good
             item = session.exec(select(OutboxItem).where(OutboxItem.conversation_id == conversation_id)).all()[-1]
-            item.status, item.last_error = "failed", "550 5.2.2 mailbox full"
+            fail_for_good(session, item, "550 5.2.2 mailbox full")
         await pilot.press("ctrl+r")
         await until(pilot, lambda: any(m.delivery == "failed" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
+        await until(pilot, lambda: any(f"Reply not delivered on #{conversation_id}" in str(n.message)
+                                       for n in pilot.app._notifications))
         thread = "\n".join(str(w.render()) for w in screen.customer.query(".message"))
         assert "not delivered: 550 5.2.2 mailbox full; F sends it again" in thread
         # The inbox line says so too, for whoever is not looking at this conversation.

@@ -190,6 +190,26 @@ def test_each_reply_backs_off_on_its_own_then_fails_for_good(store: Store) -> No
         clock.freeze(None)
 
 
+def test_a_reply_failed_for_good_brings_its_closed_conversation_back(store: Store) -> None:
+    """The customer never got our answer: closing after the reply does not end it."""
+    from agentdesk.channels.outbox import PermanentFailure
+
+    conv_id, _ = inbound(store)
+    compose.queue(desk(store), conv_id, "hello")
+    conversations.set_status(desk(store), conv_id, Status.CLOSED)
+
+    class Refusing:
+        def send(self, reply: OutgoingReply) -> None:
+            raise PermanentFailure("refused by the SMTP server: a@b: 550 no such user")
+
+    deliver(store, {"email": Refusing()})
+    row = next(r for r in inbox.page(desk(store), View.OPEN).rows if r.id == conv_id)
+    assert row.status == Status.OPEN and row.undelivered
+    with store.session() as session:
+        event = session.exec(select(Event).where(Event.actor == "outbox")).one()
+    assert event.action == "status:open" and "not delivered" in (event.detail or "")
+
+
 def test_a_permanent_refusal_fails_at_once(store: Store) -> None:
     from agentdesk.channels.outbox import PermanentFailure
 

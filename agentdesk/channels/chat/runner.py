@@ -13,7 +13,6 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 
-from sqlalchemy import update
 from sqlmodel import col, select
 
 from agentdesk.channels import lease
@@ -23,8 +22,8 @@ from agentdesk.channels.chat.sender import ChatSender
 from agentdesk.channels.chat.settings import ChatAccount
 from agentdesk.channels.chat.telegram import RetryAfter
 from agentdesk.channels.imap import FolderReport
-from agentdesk.channels.outbox import deliver, retrying
-from agentdesk.channels.poller import INTERRUPTED, AccountReport, PollerOptions
+from agentdesk.channels.outbox import deliver, fail_interrupted, retrying
+from agentdesk.channels.poller import AccountReport, PollerOptions
 from agentdesk.store import Store
 from agentdesk.store.models import Conversation, OutboxItem, OutboxStatus
 
@@ -92,18 +91,7 @@ def recover_interrupted(store: Store, account: str) -> int:
     agent can decide to send again. Called only by the new holder of the account's
     outbox lease, so no live sender is in the middle of them.
     """
-    in_account = select(Conversation.id).where(Conversation.account == account)
-    with store.session() as session:
-        result = session.execute(
-            update(OutboxItem)
-            .where(
-                col(OutboxItem.channel) == "chat",
-                col(OutboxItem.status) == OutboxStatus.SENDING,
-                col(OutboxItem.conversation_id).in_(in_account),
-            )
-            .values(status=OutboxStatus.FAILED, last_error=INTERRUPTED)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return fail_interrupted(store, "chat", account)
 
 
 def send_chat_outbox(

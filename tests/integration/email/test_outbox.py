@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from agentdesk.channels.poller import INTERRUPTED, poll_once
+from agentdesk.channels.outbox import INTERRUPTED
+from agentdesk.channels.poller import poll_once
 from agentdesk.config import AgentSettings
 from agentdesk.services import Desk, compose
 from agentdesk.store import Store
