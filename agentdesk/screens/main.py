@@ -288,7 +288,7 @@ class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
         self.suggest_articles(message.detail.row.id)
         self.inbox_list.replace_row(message.detail.row)
         others = self.team.others.get(message.detail.row.id, [])
-        self.customer.set_presence(header_label(others))
+        self.customer.set_presence(header_label(others, self.desk.agent.login))
         if message.detail.row.id not in self._compose_base:
             self.team.viewing(message.detail.row.id)
             if not self.composer.text.strip():
@@ -408,9 +408,10 @@ class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
 
     @on(TeamLink.PresenceChanged)
     def _presence_changed(self, message: TeamLink.PresenceChanged) -> None:
-        self.inbox_list.set_presence({cid: row_label(v) for cid, v in message.others.items()})
+        me = self.desk.agent.login
+        self.inbox_list.set_presence({cid: row_label(v, me) for cid, v in message.others.items()})
         detail = self.customer.detail
-        self.customer.set_presence(header_label(message.others.get(detail.row.id, [])) if detail else "")
+        self.customer.set_presence(header_label(message.others.get(detail.row.id, []), me) if detail else "")
 
     @work(thread=True, group="send", exit_on_error=False)
     def check_then_hold(self, conversation_id: int, text: str, kind: Kind) -> None:

@@ -143,11 +143,17 @@ class TeamLink(Widget):
         self.post_message(self.PresenceChanged(presence.everyone(self.desk, self.session_id)))
 
 
-def row_label(views: list[PresenceView]) -> str:
+def _who(view: PresenceView, me: str) -> str:
+    """Another agent by login; another console of this same login (a second ssh session,
+    or one killed without quitting, for up to a heartbeat) as "you" so it reads as such."""
+    return "you" if view.agent_login == me else view.agent_login
+
+
+def row_label(views: list[PresenceView], me: str = "") -> str:
     """Who else is on a conversation, compact for an inbox row: `bo✎ ada`."""
-    return " ".join(f"{v.agent_login}{'✎' if v.activity == Activity.REPLYING else ''}" for v in views)
+    return " ".join(f"{_who(v, me)}{'✎' if v.activity == Activity.REPLYING else ''}" for v in views)
 
 
-def header_label(views: list[PresenceView]) -> str:
-    """Who else is on a conversation, for its header: `bo replying, ada viewing`."""
-    return ", ".join(v.label for v in views)
+def header_label(views: list[PresenceView], me: str = "") -> str:
+    """Who else is on a conversation, for its header: `bo replying, you (another session) viewing`."""
+    return ", ".join(f"you (another session) {v.activity}" if v.agent_login == me else v.label for v in views)

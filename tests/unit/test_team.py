@@ -6,7 +6,7 @@ Every test runs on SQLite and on a real PostgreSQL 15.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from agentdesk import clock
 from agentdesk.clock import utcnow
@@ -129,3 +129,16 @@ def test_live_watcher_polls_cheaply(store: Store) -> None:
         assert per_poll < 0.002, f"{per_poll * 1000:.2f} ms per idle poll"
     finally:
         watcher.close()
+
+
+def test_another_console_of_my_own_login_reads_as_you() -> None:
+    """A second ssh session (or one killed without quitting) is not someone else."""
+    from agentdesk.services.presence import Activity, PresenceView
+    from agentdesk.widgets.team_link import header_label, row_label
+
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    mine = PresenceView("root", "Root", 7, Activity.VIEWING, at)
+    bo = PresenceView("bo", "Bo", 7, Activity.REPLYING, at)
+    assert row_label([bo, mine], "root") == "bo✎ you"
+    assert header_label([bo, mine], "root") == "bo replying, you (another session) viewing"
+    assert header_label([mine], "ada") == "root viewing"
