@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from agentdesk.commands import ConsoleCommands
-from agentdesk.config import Settings
+from agentdesk.config import ConfigError, Settings
 from agentdesk.messages import PageLoaded
 from agentdesk.screens.start import StartScreen
 from agentdesk.services.views import Page
@@ -102,7 +102,9 @@ class AgentdeskApp(App[None]):
     def _open_failed(self, event: Worker.StateChanged) -> None:
         """The store could not be opened: leave the terminal and say why, as the CLI would."""
         if event.worker.group == "open" and event.state is WorkerState.ERROR:
-            self.exit(return_code=1, message=f"agentdesk: {event.worker.error}")
+            error = event.worker.error
+            # As the CLI's own checks: 2 for a config error (it names the key and file).
+            self.exit(return_code=2 if isinstance(error, ConfigError) else 1, message=f"agentdesk: {error}")
 
     @on(PageLoaded)
     def _first_page(self, message: PageLoaded) -> None:

@@ -101,3 +101,20 @@ async def test_store_that_cannot_open_ends_the_app_with_the_reason(
                 break
             await pilot.pause(0.02)
     assert app.return_code == 1
+
+
+async def test_a_config_error_found_while_opening_ends_with_status_2(
+    tmp_path: Path, no_user_config: None
+) -> None:
+    from agentdesk.config import ConfigError
+
+    def bad_config() -> Desk:
+        raise ConfigError("agent.timezone", tmp_path / "config.toml", "unknown time zone 'Mars/Olympus'")
+
+    app = AgentdeskApp(None, Settings(agent=DEMO_AGENT), open_desk=bad_config, first=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            if app.return_code is not None:
+                break
+            await pilot.pause(0.02)
+    assert app.return_code == 2
