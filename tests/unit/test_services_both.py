@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from agentdesk.channels.outbox import OutgoingReply, deliver
+from agentdesk.channels.outbox import OutgoingReply, PermanentFailure, deliver
 from agentdesk.clock import utcnow
 from agentdesk.services import agents, compose, conversations, inbox
 from agentdesk.services.views import View
@@ -133,6 +133,13 @@ def test_outbox_concurrent_claimers_send_each_reply_once(store: Store) -> None:
     assert statuses == {OutboxStatus.SENT}
 
 
+class Refusing:
+    """A channel that refuses every reply for good (SMTP 550)."""
+
+    def send(self, reply: OutgoingReply) -> None:
+        raise PermanentFailure("refused by the SMTP server: a@b: 550 5.1.1 no such user")
+
+
 def test_failed_delivery_stays_queued_with_the_error(store: Store) -> None:
     conv_id, _ = inbound(store)
     compose.queue(desk(store), conv_id, "hello")
@@ -192,16 +199,9 @@ def test_each_reply_backs_off_on_its_own_then_fails_for_good(store: Store) -> No
 
 def test_a_reply_failed_for_good_brings_its_closed_conversation_back(store: Store) -> None:
     """The customer never got our answer: closing after the reply does not end it."""
-    from agentdesk.channels.outbox import PermanentFailure
-
     conv_id, _ = inbound(store)
     compose.queue(desk(store), conv_id, "hello")
     conversations.set_status(desk(store), conv_id, Status.CLOSED)
-
-    class Refusing:
-        def send(self, reply: OutgoingReply) -> None:
-            raise PermanentFailure("refused by the SMTP server: a@b: 550 no such user")
-
     deliver(store, {"email": Refusing()})
     row = next(r for r in inbox.page(desk(store), View.OPEN).rows if r.id == conv_id)
     assert row.status == Status.OPEN and row.undelivered
@@ -211,15 +211,8 @@ def test_a_reply_failed_for_good_brings_its_closed_conversation_back(store: Stor
 
 
 def test_a_permanent_refusal_fails_at_once(store: Store) -> None:
-    from agentdesk.channels.outbox import PermanentFailure
-
     conv_id, _ = inbound(store)
     compose.queue(desk(store), conv_id, "hello")
-
-    class Refusing:
-        def send(self, reply: OutgoingReply) -> None:
-            raise PermanentFailure("refused by the SMTP server: a@b: 550 5.1.1 no such user")
-
     deliver(store, {"email": Refusing()})
     with store.session() as session:
         item = session.exec(select(OutboxItem)).one()
