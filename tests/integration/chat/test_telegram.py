@@ -43,6 +43,19 @@ def account_for(api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch, token: str = T
     return load_chat_accounts(settings)[0]
 
 
+def _conversation(
+    api: FakeBotAPI, store: Store, monkeypatch: pytest.MonkeyPatch, chat_id: int, name: str, text: str
+) -> tuple[TelegramAdapter, int]:
+    """A customer's first message fetched into a conversation: the adapter and its id."""
+    adapter = account_for(api, monkeypatch).adapter()
+    api.say(chat_id, name, text)
+    fetch_and_store(store, adapter, wait=0)
+    with store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    assert conv_id is not None
+    return adapter, conv_id
+
+
 def inbound(store: Store) -> list[Message]:
     with store.session() as session:
         return list(session.exec(select(Message).where(Message.direction == "in").order_by(col(Message.id))))
@@ -133,12 +146,8 @@ def test_long_replies_are_split_and_delivered(
 def test_a_failed_send_stays_in_the_outbox_and_is_retried(
     telegram: FakeBotAPI, chat_store: Store, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    adapter = account_for(telegram, monkeypatch).adapter()
-    telegram.say(801, "Pia", "hello?")
-    fetch_and_store(chat_store, adapter, wait=0)
-    with chat_store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
-    compose.queue(desk, conv_id or 0, "Hello Pia!")
+    adapter, conv_id = _conversation(telegram, chat_store, monkeypatch, 801, "Pia", "hello?")
+    compose.queue(desk, conv_id, "Hello Pia!")
     # While the account is not connected (reconnecting), its replies wait untouched.
     assert send_chat_outbox(chat_store, {"other-account": adapter}, "holder") == (0, 0)
     with chat_store.session() as session:
@@ -160,13 +169,9 @@ def test_a_failed_send_stays_in_the_outbox_and_is_retried(
 def test_a_split_reply_whose_second_part_failed_does_not_repeat_the_first(
     telegram: FakeBotAPI, chat_store: Store, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    adapter = account_for(telegram, monkeypatch).adapter()
-    telegram.say(802, "Ines", "tell me everything")
-    fetch_and_store(chat_store, adapter, wait=0)
-    with chat_store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
+    adapter, conv_id = _conversation(telegram, chat_store, monkeypatch, 802, "Ines", "tell me everything")
     long_reply = "\n\n".join(f"Part {n}. " + "word " * 700 for n in range(2))  # two messages
-    compose.queue(desk, conv_id or 0, long_reply)
+    compose.queue(desk, conv_id, long_reply)
     telegram.fail_send_after = 1  # the first part goes, the second fails
     assert send_chat_outbox(chat_store, {"tg": adapter}, "holder") == (0, 1)
     assert len(telegram.sent) == 1
@@ -219,12 +224,8 @@ def test_split_message_keeps_every_word_and_prefers_breaks() -> None:
 def test_a_reply_interrupted_mid_send_is_failed_for_the_agent_to_check(
     telegram: FakeBotAPI, chat_store: Store, desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    adapter = account_for(telegram, monkeypatch).adapter()
-    telegram.say(811, "Rui", "hello?")
-    fetch_and_store(chat_store, adapter, wait=0)
-    with chat_store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
-    compose.queue(desk, conv_id or 0, "Hello Rui!")
+    adapter, conv_id = _conversation(telegram, chat_store, monkeypatch, 811, "Rui", "hello?")
+    compose.queue(desk, conv_id, "Hello Rui!")
     with chat_store.session() as session:  # a sender died between claiming and marking sent
         item = session.exec(select(OutboxItem)).one()
         item.status = OutboxStatus.SENDING

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 
 from agentdesk.channels.outbox import INTERRUPTED
 from agentdesk.channels.poller import poll_once
-from agentdesk.config import AgentSettings
+from agentdesk.config import AgentSettings, Settings
 from agentdesk.services import Desk, compose
 from agentdesk.store import Store
 from agentdesk.store.models import Conversation, Message, OutboxItem, OutboxStatus
@@ -17,6 +17,18 @@ from tests.integration.email.servers import Dovecot
 
 def _desk(store: Store) -> Desk:
     return Desk(store, AgentSettings(login="tester", name="Tess Tester"))
+
+
+def _reply_queued(dovecot: Dovecot, mailbox: str, store: Store, settings: Settings,
+                  message_id: str, text: str) -> int:
+    """A customer's mail fetched into its conversation, and our reply to it queued: its id."""
+    dovecot.append(mailbox, mail("Help", message_id=message_id))
+    poll_once(store, settings)
+    with store.session() as session:
+        conv_id = session.exec(select(Conversation.id)).one()
+    assert conv_id is not None
+    compose.queue(_desk(store), conv_id, text)
+    return conv_id
 
 
 def test_reply_goes_out_threaded_and_the_customers_answer_joins_the_conversation(
@@ -75,12 +87,8 @@ def test_a_refused_reply_stays_in_the_outbox_with_the_error_then_goes_out(
 ) -> None:
     """A permanent refusal (5xx) fails the reply at once, with the server's words; F
     (send_again) sends the same reply again once the cause is fixed."""
-    dovecot.append(mailbox, mail("Help", message_id="<f1@customer.test>"))
     settings = settings_for(smtp_port=smtp.port)
-    poll_once(store, settings)
-    with store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
-    compose.queue(_desk(store), conv_id, "On it.")
+    conv_id = _reply_queued(dovecot, mailbox, store, settings, "<f1@customer.test>", "On it.")
     smtp.sink.refuse = "554 5.7.1 we do not like you"
     report = poll_once(store, settings)
     assert report.sent == 0 and report.send_failures == 0  # failed for good: not retrying
@@ -107,12 +115,8 @@ def test_a_temporary_refusal_is_retried_after_a_back_off(
     from agentdesk import clock
     from agentdesk.clock import utcnow
 
-    dovecot.append(mailbox, mail("Help", message_id="<t1@customer.test>"))
     settings = settings_for(smtp_port=smtp.port)
-    poll_once(store, settings)
-    with store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
-    compose.queue(_desk(store), conv_id, "On it.")
+    _reply_queued(dovecot, mailbox, store, settings, "<t1@customer.test>", "On it.")
     smtp.sink.refuse = "451 4.3.0 greylisted, try again later"
     start = utcnow()
     try:
@@ -135,12 +139,8 @@ def test_a_temporary_refusal_is_retried_after_a_back_off(
 def test_a_reply_left_sending_by_a_crash_is_not_sent_again_silently(
     dovecot: Dovecot, mailbox: str, store: Store, smtp: SmtpServer, settings_for
 ) -> None:
-    dovecot.append(mailbox, mail("Help", message_id="<s1@customer.test>"))
     settings = settings_for(smtp_port=smtp.port)
-    poll_once(store, settings)
-    with store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
-    compose.queue(_desk(store), conv_id, "On it.")
+    _reply_queued(dovecot, mailbox, store, settings, "<s1@customer.test>", "On it.")
     with store.session() as session:  # what a sender killed after the SMTP accept leaves
         item = session.exec(select(OutboxItem)).one()
         item.status = OutboxStatus.SENDING
@@ -157,12 +157,8 @@ def test_a_copy_of_the_reply_is_saved_in_the_sent_folder_and_inbox_flags_stay(
     client = dovecot.client(mailbox)
     client.create_folder("Sent")
     client.logout()
-    dovecot.append(mailbox, mail("Help", message_id="<c1@customer.test>"))
     settings = settings_for(smtp_port=smtp.port, extra_imap='sent_folder = "Sent"')
-    poll_once(store, settings)
-    with store.session() as session:
-        conv_id = session.exec(select(Conversation.id)).one()
-    compose.queue(_desk(store), conv_id, "Sent with a copy.")
+    _reply_queued(dovecot, mailbox, store, settings, "<c1@customer.test>", "Sent with a copy.")
     assert poll_once(store, settings).sent == 1
     client = dovecot.client(mailbox)
     try:
