@@ -81,10 +81,20 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         if migrate and not at_heads(self.engine):
-            from alembic import command  # ~100 ms of imports: only when there is work
+            self._create_or_migrate()
 
-            # "heads": each feature adds its own migration branch off 0001 (merged later).
-            command.upgrade(alembic_config(self.engine), "heads")
+    def _create_or_migrate(self) -> None:
+        """A new SQLite file gets the migrated schema in one step (see `fresh`); an older
+        store, or PostgreSQL, is migrated by Alembic."""
+        if self.is_sqlite:
+            from agentdesk.store import fresh
+
+            if fresh.create(self.engine) or at_heads(self.engine):  # or a racing process made it
+                return
+        from alembic import command  # ~100 ms of imports: only when there is work
+
+        # "heads": each feature adds its own migration branch off 0001 (merged later).
+        command.upgrade(alembic_config(self.engine), "heads")
 
     @classmethod
     def open(cls, path_or_url: str | Path, *, migrate: bool = True) -> Store:
