@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from imapclient import IMAPClient
@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from agentdesk.channels.accounts import Account, ServerSettings
-from agentdesk.channels.bulkfetch import Fetched, Parser, fetch_bodies, fetch_sizes
+from agentdesk.channels.bulkfetch import BodyFetch, Fetched, Parser, fetch_sizes
 from agentdesk.channels.ingest import Incoming, store_mails
 from agentdesk.channels.mime import ParsedMail
 from agentdesk.clock import utcnow
@@ -118,27 +118,22 @@ def _save_state(
     state.updated_at = utcnow()
 
 
-#: UIDs per FETCH of sizes (servers cap a command's length; runs are sent as ranges).
-SIZE_CHUNK = 2000
-
-
-def _batches(client: IMAPClient, uids: list[int], count: int) -> Iterator[list[int]]:
-    """`uids` in batches of at most `count` mails and BATCH_BYTES (sizes asked for a
-    chunk at a time: one FETCH of 20,000 UIDs is "Too long argument" for some servers)."""
-    for start in range(0, len(uids), SIZE_CHUNK):
-        chunk = uids[start : start + SIZE_CHUNK]
-        sizes = fetch_sizes(client, chunk)
-        current: list[int] = []
-        current_bytes = 0
-        for uid in chunk:
-            size = sizes.get(uid, 0)
-            if current and (len(current) >= count or current_bytes + size > BATCH_BYTES):
-                yield current
-                current, current_bytes = [], 0
-            current.append(uid)
-            current_bytes += size
-        if current:
-            yield current
+def _batches(client: IMAPClient, uids: list[int], count: int) -> list[list[int]]:
+    """`uids` in batches of at most `count` mails and BATCH_BYTES (sizes asked for first)."""
+    sizes = fetch_sizes(client, uids)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    current_bytes = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if current and (len(current) >= count or current_bytes + size > BATCH_BYTES):
+            batches.append(current)
+            current, current_bytes = [], 0
+        current.append(uid)
+        current_bytes += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 #: A sync of at least this many mails into SQLite checkpoints the WAL once, at its end.
@@ -204,9 +199,9 @@ def sync_folder(
     if progress:
         progress(account.name, folder, 0, total)
     # A pipeline: while batch n is stored, the batches after it are parsed (in worker
-    # processes, for a big sync) and the next one is fetched; sizes are asked for a
-    # chunk at a time, so the workers start early and parse while the server answers.
-    # Each batch still commits alone with its UID position, in order.
+    # processes, for a big sync) and the server is already reading the next one (its
+    # FETCH is sent before batch n is stored). Each batch still commits alone with its
+    # UID position, in order.
     in_flight: deque[tuple[list[int], list[tuple[int, Fetched]], Callable[[], list[ParsedMail]]]]
     in_flight = deque()
 
@@ -235,10 +230,15 @@ def sync_folder(
             progress(account.name, folder, done, total)
 
     bulk = store.is_sqlite and total >= BULK_MAILS
+    ahead: BodyFetch | None = None
     try:
         with Parser(total) as parser:
-            for batch in _batches(client, uids, account.batch_size):
-                bodies = fetch_bodies(client, batch)
+            batches = _batches(client, uids, account.batch_size)
+            ahead = BodyFetch(client, batches[0])
+            for n, batch in enumerate(batches):
+                bodies, ahead = ahead.result(), None
+                if n + 1 < len(batches):
+                    ahead = BodyFetch(client, batches[n + 1])
                 items = [(uid, bodies[uid]) for uid in batch if uid in bodies]  # else expunged
                 fetched += len(items)
                 in_flight.append((batch, items, parser.submit([raw for _, (raw, _) in items])))
@@ -248,6 +248,11 @@ def sync_folder(
             while in_flight:
                 store_next()
     finally:
+        if ahead is not None:  # a failure left a FETCH unread: read it, or no command works
+            try:
+                ahead.result()
+            except Exception:  # noqa: BLE001 (the first failure is the one reported)
+                pass
         if bulk:
             _checkpoint_now(store)
     return FolderReport(

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import col, func, select
 
-from agentdesk.channels import bulkfetch
+from agentdesk.channels import bulkfetch, imap
+from agentdesk.channels.accounts import load_accounts
 from agentdesk.channels.bulkfetch import Parser, internaldate, uid_set
 from agentdesk.channels.mime import parse
 from agentdesk.channels.poller import poll_once
@@ -57,10 +58,13 @@ def test_a_big_first_sync_parses_in_workers_and_stores_every_thread(
 def test_without_the_fast_reader_or_the_workers_the_sync_stores_the_same(
     dovecot: Dovecot, mailbox: str, store: Store, settings_for, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(*_: object) -> list[object]:
+    real_read = bulkfetch._Sent.read
+
+    def refuse(sent: bulkfetch._Sent) -> list[object]:
+        real_read(sent)  # the answer is read off the connection, then not understood
         raise bulkfetch._Unexpected("a server answering differently")
 
-    monkeypatch.setattr(bulkfetch, "_raw_fetch", refuse)
+    monkeypatch.setattr(bulkfetch._Sent, "read", refuse)
     monkeypatch.setattr(bulkfetch, "POOL_MIN_MAILS", 10**9)
     dovecot.fill(mailbox, _thread_mails(300))
     report = poll_once(store, settings_for(batch_size=70))
@@ -69,6 +73,39 @@ def test_without_the_fast_reader_or_the_workers_the_sync_stores_the_same(
     with store.session() as session:
         received = session.exec(select(Message.sent_at).limit(1)).one()
     assert received == datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def test_a_failure_with_the_next_fetch_in_flight_leaves_the_connection_usable(
+    dovecot: Dovecot, mailbox: str, store: Store, settings_for, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dovecot.fill(mailbox, _thread_mails(300))
+    account = load_accounts(settings_for(batch_size=100))[0]
+    stored_batches = 0
+    real_store = imap.store_mails
+
+    def fail_on_the_second_batch(*args: object, **kwargs: object) -> object:
+        nonlocal stored_batches
+        stored_batches += 1
+        if stored_batches == 2:
+            raise RuntimeError("disk full")
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(imap, "store_mails", fail_on_the_second_batch)
+    client = dovecot.client(mailbox)
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            imap.sync_folder(client, store, account, "INBOX")
+        # The third batch's FETCH was sent before the second was stored; it was read
+        # off the connection, so the next command gets its own answer, not that one,
+        # and the same client syncs on from the first batch's UID.
+        (only_answer,) = bulkfetch._Sent(client, [1], "RFC822.SIZE").read()
+        assert b"RFC822.SIZE" in only_answer[0]
+        monkeypatch.setattr(imap, "store_mails", real_store)
+        report = imap.sync_folder(client, store, account, "INBOX")
+    finally:
+        client.logout()
+    assert report.new == 200
+    assert _summary(store) == (300, 30, 300, [10])
 
 
 def test_workers_parse_as_here_and_a_broken_pool_falls_back_to_parsing_here() -> None:
