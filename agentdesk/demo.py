@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from agentdesk.clock import utcnow
 from agentdesk.services.sla import DEFAULT_TARGETS
 from agentdesk.store import Store
-from agentdesk.store.fts import FTS_SQLITE
+from agentdesk.store.fts import FTS_SQLITE_TRIGGERS
 from agentdesk.store.models import (
     NO_DUE,
     Agent,
@@ -124,7 +124,7 @@ def _fill(text: str, first: str, order: int) -> str:
     return text.replace("{first}", first).replace("{order}", str(order))
 
 
-#: The insert trigger that keeps message_fts in step (migration 0001), by name and SQL.
+#: The insert trigger that keeps message_fts in step (migration 0012), by name.
 _FTS_INSERT_TRIGGER = "message_fts_ai"
 
 
@@ -138,7 +138,7 @@ def _fts_filled_after(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite":
         yield
         return
-    create = next(s for s in FTS_SQLITE if _FTS_INSERT_TRIGGER in s)
+    create = next(s for s in FTS_SQLITE_TRIGGERS if _FTS_INSERT_TRIGGER in s)
     with engine.begin() as db:
         db.execute(sql_text(f"DROP TRIGGER IF EXISTS {_FTS_INSERT_TRIGGER}"))
     try:

@@ -24,7 +24,7 @@ from agentdesk.channels.bulkfetch import BodyFetch, Fetched, Parser, fetch_sizes
 from agentdesk.channels.ingest import Incoming, store_mails
 from agentdesk.channels.mime import ParsedMail
 from agentdesk.clock import utcnow
-from agentdesk.store import Store
+from agentdesk.store import Store, fts_backlog
 from agentdesk.store.models import MailSyncState
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,7 @@ def sync_folder(
     progress: Progress | None = None,
 ) -> FolderReport:
     """Fetch and store what is new in `folder` since the last sync; see the module doc."""
+    fts_backlog.catch_up(store)  # messages a crashed sync stored but never indexed
     info = client.select_folder(folder, readonly=True)
     uidvalidity = int(info[b"UIDVALIDITY"])
     uidnext = int(info.get(b"UIDNEXT", 0) or 0)
@@ -210,6 +211,7 @@ def sync_folder(
     def store_next() -> None:
         nonlocal done, new, duplicates, errors, automatic
         batch, items, parsed = in_flight.popleft()
+        deferred: list[int] | None = [] if indexer is not None else None
         incoming = [
             Incoming(source_of(account.name, folder, uidvalidity, uid), raw, received, mail)
             for (uid, (raw, received)), mail in zip(items, parsed(), strict=True)
@@ -217,7 +219,8 @@ def sync_folder(
         with store.session() as session:
             if bulk:
                 _checkpoint_late(session)
-            for stored in store_mails(session, account.name, incoming, ours=ours):
+            for stored in store_mails(session, account.name, incoming, ours=ours,
+                                      index_later=deferred):
                 if stored.duplicate:
                     duplicates += 1
                     continue
@@ -225,11 +228,15 @@ def sync_folder(
                 errors += stored.parse_error is not None
                 automatic += stored.auto_kind is not None
             _save_state(session, account.name, folder, uidvalidity, max(batch))
+        for first in deferred or ():  # committed: index it while the next batch is prepared
+            assert indexer is not None
+            indexer.add(first)
         done += len(batch)
         if progress:
             progress(account.name, folder, done, total)
 
     bulk = store.is_sqlite and total >= BULK_MAILS
+    indexer = fts_backlog.Indexer(store) if bulk else None
     ahead: BodyFetch | None = None
     try:
         with Parser(total) as parser:
@@ -253,6 +260,8 @@ def sync_folder(
                 ahead.result()
             except Exception:  # noqa: BLE001 (the first failure is the one reported)
                 pass
+        if indexer is not None:
+            indexer.close()
         if bulk:
             _checkpoint_now(store)
     return FolderReport(

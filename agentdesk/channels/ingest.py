@@ -50,6 +50,7 @@ from agentdesk.services.intake import (
     update_rows,
     write_rows,
 )
+from agentdesk.store import fts_backlog
 from agentdesk.store.models import (
     Attachment, Conversation, Customer, Direction, Event, Message,
 )
@@ -124,10 +125,18 @@ def store_mail(
 
 
 def store_mails(
-    session: Session, account: str, batch: Sequence[Incoming], *, ours: frozenset[str] = frozenset(),
+    session: Session,
+    account: str,
+    batch: Sequence[Incoming],
+    *,
+    ours: frozenset[str] = frozenset(),
+    index_later: list[int] | None = None,
 ) -> list[Stored]:
     """Store each mail of `batch` once, in order; the results match the batch one to one.
-    `ours`: the shop's own addresses, lower-cased (mail from them is our reply)."""
+    `ours`: the shop's own addresses, lower-cased (mail from them is our reply).
+    `index_later` (a big sync on SQLite): leave the messages' search indexing to an
+    `fts_backlog.Indexer`; the first id of each deferred range is appended to it, for
+    the caller to hand over once this transaction has committed."""
     mails = [item.mail or parse(item.raw) for item in batch]
     duplicate = _duplicates(session, account, batch, mails)
     fresh = [i for i in range(len(batch)) if not duplicate[i]]
@@ -149,7 +158,7 @@ def store_mails(
 
     book = CustomerBook(session, "email", [who(i) for i in fresh])
     people = load_customers(session, (c.customer_id for c in finder.conversations))
-    writer = _Writer(session, book)
+    writer = _Writer(session, book, index_later)
     plan: list[_Planned] = []
     owner: dict[int, CustomerLike] = {}  # id() of a conversation begun here -> its customer
     for i in fresh:
@@ -254,9 +263,10 @@ class _Writer:
     """Customers, conversations, messages, attachments and events of a batch, written in
     order with one executemany per table (and per `write`)."""
 
-    def __init__(self, session: Session, book: CustomerBook) -> None:
+    def __init__(self, session: Session, book: CustomerBook, index_later: list[int] | None) -> None:
         self.session = session
         self.book = book
+        self.index_later = index_later
         self.pending: list[_Pending] = []
         self.done: list[tuple[_Planned, int]] = []
         self.started: list[tuple[NewRow, CustomerLike]] = []
@@ -301,6 +311,8 @@ class _Writer:
                 entry.row["conversation_id"] = entry.step.conv.id
                 rows.append(entry.row)
         if rows:
+            if self.index_later is not None:
+                self.index_later.append(fts_backlog.defer(self.session, len(rows)))
             ids = iter(insert_rows(self.session, _MESSAGES, rows))
             for entry in pending:
                 if entry.row is not None:

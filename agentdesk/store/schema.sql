@@ -1,6 +1,6 @@
 -- A new agentdesk SQLite store: the schema the migrations build (see fresh.py).
 -- Written by `python -m agentdesk.store.fresh`; do not edit by hand.
--- heads: 0003 0004 0005 0007 0011
+-- heads: 0003 0004 0005 0007 0012
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -144,21 +144,6 @@ CREATE INDEX ix_outboxitem_status ON outboxitem (status);
 CREATE VIRTUAL TABLE message_fts USING fts5(
         subject, text, author, content='message', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER message_fts_ai AFTER INSERT ON message BEGIN
-        INSERT INTO message_fts(rowid, subject, text, author)
-        VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
-    END;
-CREATE TRIGGER message_fts_ad AFTER DELETE ON message BEGIN
-        INSERT INTO message_fts(message_fts, rowid, subject, text, author)
-        VALUES ('delete', old.id, old.subject, old.text, old.author || ' ' || old.author_address);
-    END;
-CREATE TRIGGER message_fts_au AFTER UPDATE OF subject, text, author, author_address
-        ON message BEGIN
-        INSERT INTO message_fts(message_fts, rowid, subject, text, author)
-        VALUES ('delete', old.id, old.subject, old.text, old.author || ' ' || old.author_address);
-        INSERT INTO message_fts(rowid, subject, text, author)
-        VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
-    END;
 CREATE TABLE csat_rating (
 	id INTEGER NOT NULL, 
 	conversation_id INTEGER NOT NULL, 
@@ -195,6 +180,24 @@ CREATE TABLE pollerlease (
 CREATE INDEX ix_message_raw_sha256 ON message (raw_sha256);
 CREATE UNIQUE INDEX ux_message_email_source ON message (source) WHERE source LIKE 'imap:%' OR source LIKE 'import:%';
 CREATE INDEX ix_conversation_report ON conversation (created_at, automatic, status, channel, assignee_id, first_response_at, closed_at, first_due_at, id);
+CREATE TABLE fts_backlog (first_id INTEGER NOT NULL PRIMARY KEY, last_id INTEGER NOT NULL);
+CREATE TRIGGER message_fts_ai AFTER INSERT ON message
+        WHEN NOT EXISTS (SELECT 1 FROM fts_backlog WHERE new.id BETWEEN first_id AND last_id) BEGIN
+        INSERT INTO message_fts(rowid, subject, text, author)
+        VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
+    END;
+CREATE TRIGGER message_fts_ad AFTER DELETE ON message
+        WHEN NOT EXISTS (SELECT 1 FROM fts_backlog WHERE old.id BETWEEN first_id AND last_id) BEGIN
+        INSERT INTO message_fts(message_fts, rowid, subject, text, author)
+        VALUES ('delete', old.id, old.subject, old.text, old.author || ' ' || old.author_address);
+    END;
+CREATE TRIGGER message_fts_au AFTER UPDATE OF subject, text, author, author_address
+        ON message WHEN NOT EXISTS (SELECT 1 FROM fts_backlog WHERE old.id BETWEEN first_id AND last_id) BEGIN
+        INSERT INTO message_fts(message_fts, rowid, subject, text, author)
+        VALUES ('delete', old.id, old.subject, old.text, old.author || ' ' || old.author_address);
+        INSERT INTO message_fts(rowid, subject, text, author)
+        VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
+    END;
 CREATE INDEX ix_message_source ON message (source);
 CREATE TABLE chat_position (
 	account VARCHAR NOT NULL, 
@@ -268,4 +271,4 @@ INSERT INTO alembic_version (version_num) VALUES ('0003');
 INSERT INTO alembic_version (version_num) VALUES ('0004');
 INSERT INTO alembic_version (version_num) VALUES ('0005');
 INSERT INTO alembic_version (version_num) VALUES ('0007');
-INSERT INTO alembic_version (version_num) VALUES ('0011');
+INSERT INTO alembic_version (version_num) VALUES ('0012');
