@@ -5,6 +5,19 @@ still becomes a `ParsedMail` with `parse_error` set (the caller stores it raw). 
 parse with the stdlib's lenient `compat32` policy (the strict policy raises on
 the malformed headers real mail is full of) and decode headers ourselves, with
 replacement characters for unknown or wrong charsets instead of failing.
+
+Most mail is one text part with plain headers, and the stdlib's parser costs most
+of `parse`'s time on it. So `parse` first tries a fast path (`_parse_simple`): when
+`mime_fast.split_simple` sees a header block and body the feed parser would split
+the same way (else it says no), and the mail is one text/plain or text/html part
+without attachment hints, it builds the `ParsedMail` from those fields with the
+same extraction functions the full path uses (`_sender`, `_date`, `decode_header`,
+`automatic_kind`'s rules...), asking the stdlib itself for what is not trivial
+(header values with 8-bit bytes, Content-Type parameters, quoted-printable and
+base64 bodies). It is safe because every shortcut either answers exactly as the
+stdlib would or declines, and any surprise on the fast path falls back to the full
+path (`_parse_full`); tests/unit/test_mime_fast_path.py checks that both paths
+return equal results on the corpus and on generated variants.
 """
 
 from __future__ import annotations
@@ -16,14 +29,17 @@ import email.parser
 import email.utils
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, datetime
 from email.message import Message as EmailMessage
+from email.policy import compat32
+from functools import cached_property
 
 from inscriptis import get_text
 
-from agentdesk.channels.automatic import automatic_kind
+from agentdesk.channels import mime_fast
+from agentdesk.channels.automatic import automatic_kind, kind_from_headers
 from agentdesk.text import clean, one_line, safe_filename
 
 #: Nesting deeper than this is not followed (the corpus has a mail nested thousands deep).
@@ -114,10 +130,25 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+def _one_line(text: str, limit: int | None = None) -> str:
+    """`one_line(text, limit)`, without its regexes for the usual printable-ASCII text.
+
+    Such text has no escape, control, tab, newline or bidi character for `clean` to
+    remove, so one_line reduces to collapsing spaces; and no cut when it is short.
+    A mail's header values go through this a dozen times.
+    """
+    if text.isascii() and text.isprintable() and (limit is None or len(text) <= limit):
+        return " ".join(text.split())
+    return one_line(text, limit)
+
+
 def decode_header(value: object) -> str:
     """An RFC 2047 header value as one clean line; raw 8-bit headers are read as UTF-8."""
     if value is None:
         return ""
+    if isinstance(value, str) and "=?" not in value:
+        # No encoded word: email.header.decode_header would hand it back unchanged.
+        return _one_line(value[:MAX_HEADER])
     source = value if isinstance(value, email.header.Header) else str(value)[:MAX_HEADER]
     try:
         chunks = email.header.decode_header(source)
@@ -127,28 +158,53 @@ def decode_header(value: object) -> str:
         decode_bytes(chunk, charset or "utf-8") if isinstance(chunk, bytes) else chunk
         for chunk, charset in chunks
     ]
-    return one_line("".join(parts)[:MAX_HEADER])
+    return _one_line("".join(parts)[:MAX_HEADER])
 
 
 class _Headers:
-    """A message's headers by name, first occurrence wins, as `Message.get` gives them.
+    """A mail's header fields by name, answering `get` and `get_all` as `Message` does.
 
-    `Message.get` scans every header for each name asked; a mail asks for a dozen.
+    `get` gives the first occurrence, `get_all` every one in order, each value as the
+    compat32 policy fetches it (a `Header` for a value with 8-bit bytes). `Message.get`
+    scans every field for each name asked, and a mail asks for a dozen names.
     """
 
-    def __init__(self, msg: EmailMessage) -> None:
-        self._msg = msg
-        self._first: dict[str, object] | None = {}
+    def __init__(self, fields: list[tuple[str, object]]) -> None:
+        """`fields` as (lower-cased name, value) pairs, in the mail's order."""
+        self._fields = fields
+        self._first = dict(reversed(fields))  # the first occurrence is written last
+
+    @classmethod
+    def of_message(cls, msg: EmailMessage) -> _Headers | EmailMessage:
+        """The table for a parsed message, or the message itself if a field cannot be fetched."""
         try:
-            for key, value in msg.items():
-                self._first.setdefault(key.lower(), value)
+            return cls([(key.lower(), value) for key, value in msg.items()])
         except Exception:  # a header the policy cannot fetch: ask the message each time
-            self._first = None
+            return msg
+
+    @classmethod
+    def of_fields(cls, fields: list[tuple[str, str]]) -> _Headers:
+        """The table for fields as the parser stores them, fetched as `Message.get` would.
+
+        compat32 hands back an ASCII value unchanged and wraps one with 8-bit bytes
+        (surrogates, from the parser's surrogateescape decoding) in a `Header`.
+        """
+        fetch = compat32.header_fetch_parse
+        return cls(
+            [
+                (key.lower(), value if value.isascii() else fetch(key, value))
+                for key, value in fields
+            ]
+        )
 
     def get(self, name: str) -> object:
-        if self._first is not None:
-            return self._first.get(name.lower())
-        return self._msg.get(name)
+        return self._first.get(name.lower())
+
+    def get_all(self, name: str) -> list[object] | None:
+        name = name.lower()
+        if name not in self._first:
+            return None
+        return [value for key, value in self._fields if key == name]
 
 
 def _header(msg: EmailMessage | _Headers, name: str) -> str:
@@ -160,7 +216,7 @@ def _header(msg: EmailMessage | _Headers, name: str) -> str:
 
 
 def _msgid(value: str) -> str | None:
-    value = one_line(value)
+    value = _one_line(value)
     if not value:
         return None
     ids = _msgids(value)
@@ -187,7 +243,9 @@ def _date(msg: EmailMessage | _Headers) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = email.utils.parsedate_to_datetime(value)
+        parsed = mime_fast.date(value)  # the common form without the stdlib's general parser
+        if parsed is None:
+            parsed = email.utils.parsedate_to_datetime(value)
     except Exception:
         return None
     if parsed is None:
@@ -206,16 +264,16 @@ def _sender(msg: EmailMessage | _Headers) -> tuple[str, str]:
         if not value:
             continue
         try:
-            display, address = email.utils.parseaddr(value)
+            display, address = mime_fast.mailbox(value) or email.utils.parseaddr(value)
         except Exception:
             continue
-        address = one_line(address, 320).lower()
+        address = _one_line(address, 320).lower()
         if "@" in address or display:
-            return one_line(display, 200), address if "@" in address else ""
+            return _one_line(display, 200), address if "@" in address else ""
     return "", ""
 
 
-def _recipient_headers(msg: EmailMessage) -> tuple[object, ...]:
+def _recipient_headers(msg: EmailMessage | _Headers) -> tuple[object, ...]:
     values: list[object] = []
     for name in ("To", "Cc", "Delivered-To", "X-Original-To"):
         try:
@@ -228,10 +286,12 @@ def _recipient_headers(msg: EmailMessage) -> tuple[object, ...]:
 def _addresses(headers: tuple[object, ...]) -> list[str]:
     values = [decode_header(v) for v in headers]
     try:
-        pairs = email.utils.getaddresses(values)
+        pairs = mime_fast.mailboxes(values)
+        if pairs is None:
+            pairs = email.utils.getaddresses(values)
     except Exception:
         return []
-    return [one_line(addr, 320).lower() for _, addr in pairs if "@" in addr][:200]
+    return [_one_line(addr, 320).lower() for _, addr in pairs if "@" in addr][:200]
 
 
 def _walk(root: EmailMessage) -> tuple[list[EmailMessage], bool]:
@@ -261,9 +321,10 @@ def _filename(part: EmailMessage) -> str | None:
     try:
         # Both places a name can be (Content-Disposition's filename, Content-Type's name,
         # RFC 2231 pieces included) are absent: skip parsing the parameters twice.
-        if part.get("content-disposition") is None and "name" not in str(
-            part.get("content-type") or ""
-        ).lower():
+        if (
+            part.get("content-disposition") is None
+            and "name" not in str(part.get("content-type") or "").lower()
+        ):
             return None
     except Exception:
         pass
@@ -283,8 +344,9 @@ def _filename(part: EmailMessage) -> str | None:
     return decode_header(name)
 
 
-def _payload_bytes(part: EmailMessage) -> bytes:
-    if part.get_content_type() == "message/rfc822" or part.is_multipart():
+def _payload_bytes(part: EmailMessage, ctype: str) -> bytes:
+    """The part's decoded body; `ctype` is its `get_content_type()`, already known."""
+    if ctype == "message/rfc822" or part.is_multipart():
         inner = part.get_payload()
         if isinstance(inner, list) and inner:
             try:
@@ -319,9 +381,15 @@ def html_to_text(html: str) -> str:
 
 def parse(raw: bytes) -> ParsedMail:
     """Parse a raw mail; never raises, and says in `parse_error` what went wrong."""
+    return _guarded(raw, _parse)
+
+
+def _guarded(raw: bytes, parser: Callable[[bytes, str], ParsedMail]) -> ParsedMail:
+    """`parser`'s result, or what the headers alone say when it fails (the tests run the
+    full path alone through this, to compare it with `parse`)."""
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        return _parse(raw, digest)
+        return parser(raw, digest)
     except (RecursionError, MemoryError, Exception) as error:  # noqa: BLE001 (hostile input)
         reason = f"could not parse this mail ({type(error).__name__}: {one_line(str(error), 200)})"
         return _headers_only(raw, digest, reason)
@@ -375,14 +443,54 @@ def _message_from(raw: bytes) -> EmailMessage:
 
 
 def _parse(raw: bytes, digest: str) -> ParsedMail:
-    # A byte-order mark or blank lines before the headers would hide every header.
+    """The fast path's answer for a simple mail, else the full parser's: always the same."""
+    try:
+        mail = _parse_simple(raw, digest)
+    except Exception:  # noqa: BLE001 (a surprise on the fast path: the full parser decides)
+        mail = None
+    return mail if mail is not None else _parse_full(raw, digest)
+
+
+def _parse_simple(raw: bytes, digest: str) -> ParsedMail | None:
+    """`_parse_full`'s result for one text/plain or text/html part, without the stdlib parser.
+
+    None for any other shape. The checks mirror what `_parse_full` does with such a
+    mail: it is its own only leaf; with no Content-Disposition and no "name" in its
+    Content-Type, `_filename` finds no name and the part counts as text; its body is
+    what `get_payload(decode=True)` gives (`mime_fast.body_bytes`). Left to the full
+    path: Content-Type values that are `Header`s (8-bit bytes), and an 8-bit body in a
+    charset `_walk`'s `get_payload()` could fail on (that failure is the result).
+    """
+    split = mime_fast.split_simple(raw)
+    if split is None:
+        return None
+    fields, body = split
+    headers = _Headers.of_fields(fields)
+    content_type = headers.get("content-type")
+    if headers.get("content-disposition") is not None or not isinstance(content_type, str | None):
+        return None
+    if content_type is not None and "name" in content_type.lower():
+        return None
+    ctype, charset, decodes_8bit = mime_fast.content_type(content_type)
+    if ctype not in ("text/plain", "text/html") or not (decodes_8bit or body.isascii()):
+        return None  # (`_walk`'s get_payload() would raise on this 8-bit body)
+    data = mime_fast.body_bytes(body, headers.get("content-transfer-encoding"))
+    text = decode_bytes(data, charset)
+    plain, html = ([text], []) if ctype == "text/plain" else ([], [text])
+    from_name, from_address = _sender(headers)
+    auto_kind = kind_from_headers(headers, from_address, ctype)
+    return _mail(headers, (from_name, from_address), plain, html, [], [], auto_kind, digest)
+
+
+def _parse_full(raw: bytes, digest: str) -> ParsedMail:
+    """Any mail, through the stdlib's parser (compat32): the reference for the fast path."""
     msg = _message_from(raw)
     problems: list[str] = []
     if not raw.strip():
         problems.append("the message is empty")
     elif not msg.keys():
         problems.append("no mail headers found (not an RFC 822 message)")
-    headers = _Headers(msg)
+    headers = _Headers.of_message(msg)
     from_name, from_address = _sender(headers)
     leaves, cut = _walk(msg)
     if cut:
@@ -399,7 +507,7 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
             disposition = ""
         is_text = ctype in ("text/plain", "text/html") and disposition != "attachment" and not name
         if is_text:
-            body = decode_bytes(_payload_bytes(part), part.get_content_charset())
+            body = decode_bytes(_payload_bytes(part, ctype), part.get_content_charset())
             (plain if ctype == "text/plain" else html).append(body)
             continue
         if ctype == "message/delivery-status":
@@ -408,9 +516,9 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
             plain.append("\n".join(_block_text(b) for b in blocks))
             continue
         if part is msg and ctype.startswith("text/") and not name:
-            plain.append(decode_bytes(_payload_bytes(part), part.get_content_charset()))
+            plain.append(decode_bytes(_payload_bytes(part, ctype), part.get_content_charset()))
             continue
-        data = _payload_bytes(part)
+        data = _payload_bytes(part, ctype)
         part.set_payload("")  # the decoded bytes are all we keep of a big attachment
         if not data and not name:
             continue
@@ -418,6 +526,23 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
         attachments.append(
             ParsedAttachment(safe_filename(name, fallback), one_line(ctype, 100), data)
         )
+    auto_kind = automatic_kind(msg, from_address, headers)
+    return _mail(
+        headers, (from_name, from_address), plain, html, attachments, problems, auto_kind, digest
+    )
+
+
+def _mail(
+    headers: EmailMessage | _Headers,
+    sender: tuple[str, str],
+    plain: list[str],
+    html: list[str],
+    attachments: list[ParsedAttachment],
+    problems: list[str],
+    auto_kind: str | None,
+    digest: str,
+) -> ParsedMail:
+    """The `ParsedMail` from what either path found: one place decides the text shown."""
     text = "\n\n".join(t.strip("\n") for t in plain if t.strip())
     html_text = "\n".join(html) if html else None
     if not text and html_text:
@@ -431,8 +556,8 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
         else:
             text = "(this mail has no text)"
     return ParsedMail(
-        from_name=from_name,
-        from_address=from_address,
+        from_name=sender[0],
+        from_address=sender[1],
         subject=_header(headers, "Subject"),
         date=_date(headers),
         message_id=_msgid(_header(headers, "Message-ID")),
@@ -441,8 +566,8 @@ def _parse(raw: bytes, digest: str) -> ParsedMail:
         text=text,
         html=html_text,
         attachments=attachments,
-        auto_kind=automatic_kind(msg, from_address),
+        auto_kind=auto_kind,
         parse_error="; ".join(problems) or None,
         raw_sha256=digest,
-        recipient_headers=_recipient_headers(msg),
+        recipient_headers=_recipient_headers(headers),
     )
