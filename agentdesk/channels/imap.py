@@ -211,7 +211,7 @@ def sync_folder(
     def store_next() -> None:
         nonlocal done, new, duplicates, errors, automatic
         batch, items, parsed = in_flight.popleft()
-        deferred: list[int] | None = [] if indexer is not None else None
+        deferred = indexer.deferral() if indexer is not None else None
         incoming = [
             Incoming(source_of(account.name, folder, uidvalidity, uid), raw, received, mail)
             for (uid, (raw, received)), mail in zip(items, parsed(), strict=True)
@@ -228,9 +228,8 @@ def sync_folder(
                 errors += stored.parse_error is not None
                 automatic += stored.auto_kind is not None
             _save_state(session, account.name, folder, uidvalidity, max(batch))
-        for first in deferred or ():  # committed: index it while the next batch is prepared
-            assert indexer is not None
-            indexer.add(first)
+        if deferred is not None:  # committed: indexed while the next batch is prepared
+            deferred.hand_over()
         done += len(batch)
         if progress:
             progress(account.name, folder, done, total)

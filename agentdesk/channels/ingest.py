@@ -130,13 +130,12 @@ def store_mails(
     batch: Sequence[Incoming],
     *,
     ours: frozenset[str] = frozenset(),
-    index_later: list[int] | None = None,
+    index_later: fts_backlog.Deferral | None = None,
 ) -> list[Stored]:
     """Store each mail of `batch` once, in order; the results match the batch one to one.
     `ours`: the shop's own addresses, lower-cased (mail from them is our reply).
     `index_later` (a big sync on SQLite): leave the messages' search indexing to an
-    `fts_backlog.Indexer`; the first id of each deferred range is appended to it, for
-    the caller to hand over once this transaction has committed."""
+    `fts_backlog.Indexer`; the caller hands it over once this transaction commits."""
     mails = [item.mail or parse(item.raw) for item in batch]
     duplicate = _duplicates(session, account, batch, mails)
     fresh = [i for i in range(len(batch)) if not duplicate[i]]
@@ -263,7 +262,9 @@ class _Writer:
     """Customers, conversations, messages, attachments and events of a batch, written in
     order with one executemany per table (and per `write`)."""
 
-    def __init__(self, session: Session, book: CustomerBook, index_later: list[int] | None) -> None:
+    def __init__(
+        self, session: Session, book: CustomerBook, index_later: fts_backlog.Deferral | None
+    ) -> None:
         self.session = session
         self.book = book
         self.index_later = index_later
@@ -291,6 +292,8 @@ class _Writer:
         """Write what is queued (customers and conversations first, for their ids);
         every step written so far and its message id. `final` also writes what changed
         on rows an earlier `write` made, and the ORM objects' changes."""
+        if self.index_later is not None:
+            self.index_later.ready()
         self.book.flush()
         new = [conv for conv, _ in self.started if conv.id is None]
         for conv, customer in self.started:
@@ -312,7 +315,7 @@ class _Writer:
                 rows.append(entry.row)
         if rows:
             if self.index_later is not None:
-                self.index_later.append(fts_backlog.defer(self.session, len(rows)))
+                self.index_later.defer(self.session, len(rows))
             ids = iter(insert_rows(self.session, _MESSAGES, rows))
             for entry in pending:
                 if entry.row is not None:

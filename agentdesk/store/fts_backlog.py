@@ -67,6 +67,10 @@ def catch_up(store: Store) -> int:
 class Indexer:
     """A thread indexing the ranges handed to it, in order; `close` waits for all.
 
+    The sync's transactions and the indexer's take turns, never wait on SQLite's lock
+    (its busy handler sleeps in steps of up to 25 ms): a range is handed over when its
+    batch has committed, and the next batch waits for the indexer (`Deferral.ready`)
+    only at its first write, after the reading and deciding the indexing overlaps.
     A range that fails to index stays in the backlog (logged): the next sync's
     `catch_up` indexes it, so search misses it for a while but never for good.
     """
@@ -74,12 +78,25 @@ class Indexer:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._ranges: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._pending = 0
+        self._idle = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="agentdesk-fts-indexer", daemon=True)
         self._thread.start()
 
+    def deferral(self) -> Deferral:
+        """For one transaction of the sync."""
+        return Deferral(self)
+
     def add(self, first: int) -> None:
         """Index the committed backlog range that starts at `first`."""
+        with self._idle:
+            self._pending += 1
         self._ranges.put(first)
+
+    def wait(self) -> None:
+        """Until every range handed over is indexed (or failed)."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._pending == 0)
 
     def _run(self) -> None:
         while (first := self._ranges.get()) is not None:
@@ -87,7 +104,33 @@ class Indexer:
                 index(self._store, first)
             except Exception as error:  # noqa: BLE001 (left in the backlog, caught up later)
                 log.warning("search index of messages from id %s deferred: %s", first, error)
+            finally:
+                with self._idle:
+                    self._pending -= 1
+                    self._idle.notify_all()
 
     def close(self) -> None:
         self._ranges.put(None)
         self._thread.join()
+
+
+class Deferral:
+    """One transaction's messages whose search indexing an `Indexer` takes over."""
+
+    def __init__(self, indexer: Indexer) -> None:
+        self._indexer = indexer
+        self._firsts: list[int] = []
+
+    def ready(self) -> None:
+        """Call before the transaction's first write: the indexer finishes first."""
+        self._indexer.wait()
+
+    def defer(self, session: Session, count: int) -> None:
+        """The next `count` messages this transaction inserts are indexed later."""
+        self._firsts.append(defer(session, count))
+
+    def hand_over(self) -> None:
+        """Call once the transaction has committed."""
+        for first in self._firsts:
+            self._indexer.add(first)
+        self._firsts = []
