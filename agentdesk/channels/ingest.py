@@ -314,9 +314,11 @@ class _Writer:
                 entry.row["conversation_id"] = entry.step.conv.id
                 rows.append(entry.row)
         if rows:
-            if self.index_later is not None:
-                self.index_later.defer(self.session, len(rows))
-            ids = iter(insert_rows(self.session, _MESSAGES, rows))
+            if self.index_later is None:
+                ids = iter(insert_rows(self.session, _MESSAGES, rows))
+            else:
+                with self.index_later.unindexed(self.session, len(rows)):
+                    ids = iter(insert_rows(self.session, _MESSAGES, rows))
             for entry in pending:
                 if entry.row is not None:
                     entry.message_id = next(ids)

@@ -17,16 +17,20 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from agentdesk.store.engine import Store
-from agentdesk.store.fts import FTS_INDEX_RANGE
+from agentdesk.store.fts import FTS_INDEX_RANGE, FTS_SQLITE_TRIGGERS
 
 log = logging.getLogger(__name__)
 
 _INDEX = text(FTS_INDEX_RANGE)
+_DROP_INSERT_TRIGGER = text("DROP TRIGGER message_fts_ai")
+_CREATE_INSERT_TRIGGER = text(next(s for s in FTS_SQLITE_TRIGGERS if "message_fts_ai" in s))
 _TAKE = text("DELETE FROM fts_backlog WHERE first_id = :first RETURNING last_id")
 
 
@@ -125,9 +129,22 @@ class Deferral:
         """Call before the transaction's first write: the indexer finishes first."""
         self._indexer.wait()
 
-    def defer(self, session: Session, count: int) -> None:
-        """The next `count` messages this transaction inserts are indexed later."""
-        self._firsts.append(defer(session, count))
+    @contextmanager
+    def unindexed(self, session: Session, count: int) -> Iterator[None]:
+        """Around inserting this transaction's next `count` messages: they are indexed
+        later, and meanwhile the insert trigger is not there at all. Even a trigger that
+        skips them costs ~13 µs a row (SQLite builds the whole new row for it, the raw
+        mail included), so it is dropped and created again inside this transaction: no
+        other connection ever sees it missing, and a rollback or a crash restores it."""
+        self._firsts.append(defer(session, count))  # a write first: the transaction is open
+        session.execute(_DROP_INSERT_TRIGGER)
+        try:
+            yield
+        except BaseException:
+            with suppress(Exception):  # the transaction is rolled back anyway
+                session.execute(_CREATE_INSERT_TRIGGER)
+            raise
+        session.execute(_CREATE_INSERT_TRIGGER)
 
     def hand_over(self) -> None:
         """Call once the transaction has committed."""

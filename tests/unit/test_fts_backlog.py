@@ -125,3 +125,44 @@ def test_migration_0012_down_indexes_the_backlog_and_up_again(store: Store) -> N
     with store.engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO message_fts(message_fts) VALUES ('integrity-check')")
         assert conn.exec_driver_sql("SELECT count(*) FROM message_fts_docsize").scalar_one() == 2
+
+
+def _triggers(store: Store) -> list[str]:
+    with store.engine.connect() as conn:
+        return sorted(r[0] for r in conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger'"))
+
+
+def test_a_sync_batch_inserts_without_the_trigger_and_puts_it_back_in_its_transaction(
+    store: Store,
+) -> None:
+    before = _triggers(store)
+    indexer = fts_backlog.Indexer(store)
+    deferral = indexer.deferral()
+    with store.session() as session:
+        deferral.ready()
+        with deferral.unindexed(session, 2):
+            insert_rows(session, _MESSAGES, [_row("parcel"), _row("refund")])
+        with store.engine.connect() as other:  # another connection never sees it missing
+            assert len(other.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()) == 3
+    deferral.hand_over()
+    indexer.close()
+    assert _triggers(store) == before
+    assert len(_found(store, "parcel OR refund")) == 2
+    with store.session() as session:  # and later messages are indexed by it, at once
+        (later,) = insert_rows(session, _MESSAGES, [_row("courier")])
+    assert _found(store, "courier") == [later]
+    assert _check_index(store) == (3, 0)
+
+
+def test_a_failed_batch_rolls_back_with_the_trigger_in_place(store: Store) -> None:
+    before = _triggers(store)
+    indexer = fts_backlog.Indexer(store)
+    deferral = indexer.deferral()
+    with pytest.raises(RuntimeError), store.session() as session:
+        with deferral.unindexed(session, 1):
+            insert_rows(session, _MESSAGES, [_row("parcel")])
+            raise RuntimeError("disk full")
+    indexer.close()
+    assert _triggers(store) == before
+    assert _check_index(store) == (0, 0)
