@@ -26,15 +26,13 @@ _DECODED_ENCODINGS = frozenset(
     ("quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue")
 )
 
-# A header block the feed parser reads field by field with nothing special to do: each
-# line either starts a field (a name of the characters its `headerRE` allows, then a
-# colon; a name cannot contain a space, so no "From " envelope line fits) or continues
-# one (leading space or tab), and the first line starts a field. Every line ends in
-# "\n" or "\r\n", and no other "\r" occurs (the parser would end a line there).
-_HEADER_BLOCK = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)+")
-# One field of such a block: its name, and its value as compat32's `header_source_parse`
-# makes it: no blanks after the colon, continuation lines kept with their line breaks,
-# no line break at the end (in this block, the only "\r" or "\n" a value can end in).
+# One header field as the feed parser reads it with nothing special to do: a first line
+# that starts with a name of the characters its `headerRE` allows and a colon (a name
+# holds no space, so an envelope "From " line never fits), then any continuation lines
+# (leading space or tab); each line ends in "\n" or "\r\n" and holds no other "\r"
+# (the parser would end a line there). Captured: the name, and the value as compat32's
+# `header_source_parse` makes it, without the blanks after the colon, continuation
+# lines kept with their line breaks, and without the final line break.
 _FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
 
 
@@ -44,10 +42,11 @@ def split_simple(raw: bytes) -> tuple[list[tuple[str, str]], bytes] | None:
     The feed parser splits lines at "\\r\\n", "\\n" and a lone "\\r", takes header lines
     up to the first line that is not one, throws that line away if it is blank and
     keeps the rest, unchanged, as the body. Said yes to only when that is plain to
-    see: every line up to the first blank one ("\\n" or "\\r\\n") fits `_HEADER_BLOCK`.
-    A NUL anywhere, a byte-order mark or blank lines before the headers (which
-    `mime._message_from` strips first), an envelope "From " line, a lone "\\r", a line
-    that is neither field nor continuation, or no blank line at all: None.
+    see: the text up to the first blank line ("\\n" or "\\r\\n") is nothing but
+    `_FIELD`s, one after the other. A NUL anywhere, a byte-order mark or blank lines
+    before the headers (which `mime._message_from` strips first), an envelope "From "
+    line, a lone "\\r", a line that is neither field nor continuation, or no blank
+    line at all: None.
     """
     if b"\x00" in raw:
         return None
@@ -60,9 +59,12 @@ def split_simple(raw: bytes) -> tuple[list[tuple[str, str]], bytes] | None:
     else:
         return None
     text = raw[:end].decode("ascii", "surrogateescape")  # as BytesFeedParser decodes
-    if _HEADER_BLOCK.fullmatch(text) is None:
+    # re.split gives [gap, name, value, gap, name, value, ..., gap]: the text is all
+    # fields, back to back from its start to its end, exactly when every gap is empty.
+    parts = _FIELD.split(text)
+    if any(parts[::3]):
         return None
-    return _FIELD.findall(text), raw[body_start:]
+    return list(zip(parts[1::3], parts[2::3], strict=True)), raw[body_start:]
 
 
 class ContentType(NamedTuple):
