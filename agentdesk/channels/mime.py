@@ -27,6 +27,7 @@ import email
 import email.header
 import email.parser
 import email.utils
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -113,7 +114,14 @@ def lookup_charset(name: str | None) -> str:
     """A Python codec name for a MIME charset; utf-8 when unknown (decoded with replacement)."""
     if not name:
         return "utf-8"
-    key = str(name).strip().strip('"').lower()
+    return _codec_name(str(name))
+
+
+@functools.lru_cache(maxsize=256)
+def _codec_name(name: str) -> str:
+    """`lookup_charset`'s answer, kept: every part and 8-bit header asks, mostly the same
+    few names (an unknown one, such as compat32's "unknown-8bit", costs an exception)."""
+    key = name.strip().strip('"').lower()
     key = _CHARSET_ALIASES.get(key, key)
     try:
         return codecs.lookup(key).name
@@ -131,13 +139,15 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def _one_line(text: str, limit: int | None = None) -> str:
-    """`one_line(text, limit)`, without its regexes for the usual printable-ASCII text.
+    """`one_line(text, limit)`, without its regexes for the usual printable text.
 
-    Such text has no escape, control, tab, newline or bidi character for `clean` to
-    remove, so one_line reduces to collapsing spaces; and no cut when it is short.
+    `str.isprintable` is false for every control (C0, C1, so every escape sequence's
+    first character, tabs and line breaks), every format character (the bidi
+    overrides) and every separator but the ASCII space: nothing is left for `clean`
+    to remove, and one_line reduces to collapsing spaces; no cut when it is short.
     A mail's header values go through this a dozen times.
     """
-    if text.isascii() and text.isprintable() and (limit is None or len(text) <= limit):
+    if text.isprintable() and (limit is None or len(text) <= limit):
         return " ".join(text.split())
     return one_line(text, limit)
 

@@ -292,6 +292,11 @@ _CONTENT_TYPES = [
     "multipart/mixed",
     "message/rfc822",
     "text/plain; charset=Grüße",
+    "",
+    "text/plain; charset=",
+    "text/plain; charset=base64",
+    "text/plain; charset=utf-8 (a comment)",
+    "text/plain; charset*0=utf; charset*1=-8",
 ]
 _ENCODINGS = [None, None, "7bit", "8bit", "8BIT", "quoted-printable", "base64", "Base64 ",
               "binary", "x-uuencode", "garbage", ""]  # fmt: skip
@@ -595,7 +600,10 @@ def test_date_is_parsedate_to_datetime() -> None:
 
 def test_one_line_shortcut_is_one_line() -> None:
     rng = random.Random(4)
-    alphabet = "ab c\t\n\r\x1b[31m\x00\x7f\x85\u202e é  x" + "".join(map(chr, range(32, 127)))
+    alphabet = (
+        "ab c\t\n\r\x0b\x0c\x1b[31m\x00\x7f\x85\x9b\x9d\xa0\u2028\u3000\u200b\ufeff\u202e\u2066"
+        "é€Zoë😀\udcc3 " + "".join(map(chr, range(32, 127)))
+    )
     for _ in range(5000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(30)))
         limit = rng.choice([None, 0, 1, 5, 10, 40])
