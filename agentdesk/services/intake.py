@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from operator import itemgetter
 
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from agentdesk.clock import utcnow
@@ -36,8 +37,9 @@ def chunks(values: Iterable[object], size: int = IN_CHUNK) -> Iterable[list[obje
         yield unique[start : start + size]
 
 
-#: (table, columns) -> the INSERT's SQL and each parameter's bind processor, for SQLite.
-_SQLITE_INSERTS: dict[tuple[str, tuple[str, ...]], tuple[str, list[Any]]] = {}
+#: (table, columns) -> the INSERT's SQL, a getter of its parameters from a row, and the
+#: bind processor of each parameter that has one (by position), for SQLite.
+_SQLITE_INSERTS: dict[tuple[str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]]] = {}
 
 
 def executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -46,8 +48,9 @@ def executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     On SQLite the statement goes to the driver as compiled once, its parameters
     converted by the columns' own bind processors (so values are stored exactly as
     SQLAlchemy stores them): SQLAlchemy's per-row parameter handling costs as much as
-    the insert. PostgreSQL goes through SQLAlchemy, which batches it into multi-row
-    INSERTs.
+    the insert. Only the columns with a processor (dates) are visited value by value,
+    and a value repeated in the batch (the time the batch was stored) is converted
+    once. PostgreSQL goes through SQLAlchemy, which batches it into multi-row INSERTs.
     """
     if not rows:
         return
@@ -64,13 +67,25 @@ def executemany(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         assert sorted(names) == sorted(keys), (names, keys)
         processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                       for name in names]
-        prepared = _SQLITE_INSERTS[(table.name, keys)] = (str(compiled), list(zip(names, processors)))
-    sql, columns = prepared
-    params = [
-        tuple(row[name] if process is None else process(row[name]) for name, process in columns)
-        for row in rows
-    ]
-    connection.exec_driver_sql(sql, params)
+        getter = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+        converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+        prepared = _SQLITE_INSERTS[(table.name, keys)] = (str(compiled), getter, converted)
+    sql, getter, converted = prepared
+    if not converted:
+        connection.exec_driver_sql(sql, [getter(row) for row in rows])
+        return
+    params = [list(getter(row)) for row in rows]
+    for index, process in converted:
+        done: dict[Any, Any] = {}
+        for values in params:
+            value = values[index]
+            try:
+                values[index] = done[value]
+            except KeyError:
+                values[index] = done[value] = process(value)
+            except TypeError:  # not hashable: convert it every time
+                values[index] = process(value)
+    connection.exec_driver_sql(sql, [tuple(values) for values in params])
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
@@ -92,10 +107,11 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> l
         )
         return list(inserted.scalars().all())
     executemany(session, table, rows)
-    last = session.execute(select(func.max(id_column))).scalar_one()
+    connection = session.connection()
+    last = connection.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar_one()
     first = last - len(rows) + 1
-    count = session.execute(
-        select(func.count()).select_from(table).where(id_column >= first)
+    count = connection.exec_driver_sql(
+        f"SELECT count(*) FROM {table.name} WHERE id >= ?", (first,)
     ).scalar_one()
     assert count == len(rows), f"{table.name}: ids not consecutive"
     return list(range(first, last + 1))
