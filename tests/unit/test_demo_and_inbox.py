@@ -6,10 +6,11 @@ import ast
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from agentdesk.demo import write_demo
 from agentdesk.services import Desk, inbox
+from agentdesk.services.search import search
 from agentdesk.services.views import View
 from agentdesk.store import Store
 from agentdesk.store.models import ContactPoint, Conversation, Customer, Message
@@ -34,6 +35,21 @@ def test_demo_covers_the_scenarios_a_shop_meets(demo_desk: Desk, pinned_clock: d
     assert {"open", "pending", "closed"} <= statuses
     soon = [c for c in convs if c.sla_due_at and pinned_clock < c.sla_due_at < pinned_clock + timedelta(hours=1)]
     assert len(soon) >= 2, "a few close to breaching their SLA"
+
+
+def test_the_demo_store_finds_customers_by_address_as_a_synced_store_does(demo_desk: Desk) -> None:
+    """The demo fills the search index in one go: with the same sender text (name and
+    address) the triggers index for mail that arrives later."""
+    with demo_desk.store.session() as session:
+        first = session.exec(
+            select(Message).where(Message.direction == "in", col(Message.author_address).contains("@"))
+        ).first()
+        assert first is not None
+        user, domain = first.author_address.split("@")
+    page = search(demo_desk, f"from:{user}")
+    assert first.conversation_id in {row.id for row in page.rows}
+    with demo_desk.store.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO message_fts(message_fts) VALUES ('integrity-check')")
 
 
 def test_keyset_pages_match_a_full_sort(tmp_path: Path, pinned_clock: datetime) -> None:
