@@ -235,7 +235,7 @@ def sync_folder(
             progress(account.name, folder, done, total)
 
     bulk = store.is_sqlite and total >= BULK_MAILS
-    indexer = fts_backlog.Indexer(store) if bulk else None
+    indexer = fts_backlog.Indexer(store, prepare=_checkpoint_late) if bulk else None
     ahead: BodyFetch | None = None
     try:
         with Parser(total) as parser:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
 from sqlalchemy import text
@@ -48,10 +48,13 @@ def defer(session: Session, count: int) -> int:
     return top + 1
 
 
-def index(store: Store, first: int) -> None:
+def index(store: Store, first: int, prepare: Callable[[Session], None] | None = None) -> None:
     """Index the backlog range starting at `first` and drop it, in one transaction (the
-    row goes first: of two processes catching up at once, only one indexes it)."""
+    row goes first: of two processes catching up at once, only one indexes it).
+    `prepare` is called with the session first (the sync's connection settings)."""
     with store.session() as session:
+        if prepare is not None:
+            prepare(session)
         row = session.execute(_TAKE, {"first": first}).first()
         if row is not None:
             session.execute(_INDEX, {"first": first, "last": int(row[0])})
@@ -79,8 +82,12 @@ class Indexer:
     `catch_up` indexes it, so search misses it for a while but never for good.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, prepare: Callable[[Session], None] | None = None) -> None:
+        """`prepare`: applied to each session the indexer opens (the sync passes its
+        late-checkpoint setting: a connection checkpointing every 4 MB of WAL would
+        copy the whole growing WAL again and again)."""
         self._store = store
+        self._prepare = prepare
         self._ranges: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         self._pending = 0
         self._idle = threading.Condition()
@@ -105,7 +112,7 @@ class Indexer:
     def _run(self) -> None:
         while (first := self._ranges.get()) is not None:
             try:
-                index(self._store, first)
+                index(self._store, first, self._prepare)
             except Exception as error:  # noqa: BLE001 (left in the backlog, caught up later)
                 log.warning("search index of messages from id %s deferred: %s", first, error)
             finally:
