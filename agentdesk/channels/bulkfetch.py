@@ -119,6 +119,10 @@ class _Sent:
     Sending the next batch's FETCH before storing the current one lets the server read
     its files while this process stores (pipelining, RFC 9051 section 5.5). Until it is
     read, no other command may use the connection: `read` must be called, in order.
+    A bulk FETCH is sent only when none is outstanding: a server may run pipelined
+    FETCHes at once and interleave their answers (Dovecot stalled with three sent).
+    Sizes are the exception: their FETCHes carry no literals, so `fetch_sizes`
+    reads whatever comes by tag.
     """
 
     def __init__(self, client: IMAPClient, uids: Sequence[int], items: str) -> None:
