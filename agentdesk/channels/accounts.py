@@ -116,7 +116,7 @@ class Account:
     display_name: str
     imap: ServerSettings
     smtp: ServerSettings | None
-    batch_size: int = 500
+    batch_size: int = 1000
     """Mails per FETCH and per commit (bounded by bytes too); a batch costs a fixed few
     statements, so bigger batches sync faster, smaller ones commit sooner."""
 
