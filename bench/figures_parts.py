@@ -135,9 +135,12 @@ def ingest(big: Path, scale: Scale, work: Path) -> list[Figure]:
     result = probe.run(big, scale.ingest_messages, work / "ingest")
     peer_s = None if result.mbsync_s is None or result.notmuch_s is None else result.mbsync_s + result.notmuch_s
     note = (f"{result.messages:,} messages, {result.stored:,} stored, "
-            f"{result.messages / result.agentdesk_s:,.0f} msg/s (process start included)")
+            f"{result.messages / result.agentdesk_s:,.0f} msg/s (process start included); "
+            f"median of {len(result.agentdesk_runs)} runs each: "
+            f"{' '.join(f'{t:.2f}' for t in result.agentdesk_runs)} s")
     if peer_s is not None:
-        note += f"; mbsync {result.mbsync_s:.2f} s + notmuch new {result.notmuch_s:.2f} s"
+        note += (f"; peer {' '.join(f'{t:.2f}' for t in result.peer_runs)} s, its median run "
+                 f"mbsync {result.mbsync_s:.2f} s + notmuch new {result.notmuch_s:.2f} s")
     return [
         check(Figure(f"sync from empty ({result.messages:,} msgs)", result.agentdesk_s, "s", peer_s,
                      "mbsync to tmpfs + notmuch new", "ratio <= 0.5", note=note),
