@@ -33,7 +33,12 @@ _DECODED_ENCODINGS = frozenset(
 # (the parser would end a line there). Captured: the name, and the value as compat32's
 # `header_source_parse` makes it, without the blanks after the colon, continuation
 # lines kept with their line breaks, and without the final line break.
-_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
+# Anchored at line starts and possessive throughout, so that hostile input (a long line
+# without a colon, blanks before a lone "\r") costs linear time: re.split searches the
+# whole block, and a field that fails must fail without trying each shorter reading.
+_FIELD = re.compile(
+    r"(?m)^([\x21-\x39\x3b-\x7e]++):[ \t]*+([^\r\n]*+(?:\r?\n[ \t][^\r\n]*+)*+)\r?\n"
+)
 
 
 def split_simple(raw: bytes) -> tuple[list[tuple[str, str]], bytes] | None:
@@ -149,14 +154,14 @@ def body_bytes(body: bytes, transfer_encoding: object) -> bytes:
 
 # `parseaddr` reads a display name as words ending at any of ()<>@,:;"[] or white
 # space; these words are narrower still (no backslash, no white space of any kind).
-_WORD = r'[^\s()<>@,:;"\[\]\\]+'
+_WORD = r'[^\s()<>@,:;"\[\]\\]++'
 # A dot-atom of atext (RFC 5322's, with RFC 6532's non-ASCII characters, as in
 # `zoë@example.com`): every character one `parseaddr` keeps as it is.
-_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+"
-_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]++"  # possessive: fail fast
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*+"
 _ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
 _MAILBOX = re.compile(
-    rf'(?:(?P<name>{_WORD}(?: {_WORD})*) ?|"(?P<quoted>[^"\\\r\n]*)" ?)?'
+    rf'(?:(?P<name>{_WORD}(?: {_WORD})*+) ?|"(?P<quoted>[^"\\\r\n]*+)" ?)?'
     rf"<(?:(?P<angle>{_ADDR_SPEC})|@(?P<route>{_DOT_ATOM}))>"
     rf"|(?P<bare>{_ADDR_SPEC})"
 )

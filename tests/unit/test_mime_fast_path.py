@@ -516,6 +516,22 @@ def test_other_shapes_fall_back(raw: bytes) -> None:
     assert not _check(raw)
 
 
+def test_hostile_header_blocks_are_declined_without_backtracking() -> None:
+    """Each of these is turned down after a linear scan (milliseconds); a pattern that
+    backtracks would take minutes on them (the suite's timeout would stop it)."""
+    hostile = [
+        b"X-A" + b"x" * 1_000_000 + b"\r\n\r\nbody",  # one long line without a colon
+        b"X-A:" + b" " * 500_000 + b"\rz\r\n\r\nbody",  # blanks, then a lone CR
+        (b"abcdefghij" * 30 + b"\n") * 3000 + b"\n",  # many lines without colons
+        b"X-A: a\n" + b" b\r\n" * 100_000 + b"\rx\n\n",  # many continuations, then a lone CR
+        b":" * 1_000_000 + b"\n\n",
+    ]
+    for raw in hostile:
+        assert mime_fast.split_simple(raw) is None
+    for value in ("a " * 2000 + "<x", "a." * 2000 + "@", '"' + "a" * 4000, "a@" + "b." * 1999):
+        assert mime_fast.mailbox(value) is None
+
+
 def test_generated_variants_agree() -> None:
     rng = random.Random(20261127)
     taken = 0
