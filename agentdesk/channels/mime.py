@@ -114,19 +114,23 @@ def lookup_charset(name: str | None) -> str:
     """A Python codec name for a MIME charset; utf-8 when unknown (decoded with replacement)."""
     if not name:
         return "utf-8"
-    return _codec_name(str(name))
+    name = str(name)
+    # Every part and 8-bit header asks, mostly for the same few names (an unknown one,
+    # such as compat32's "unknown-8bit", costs an exception): keep the answers, except
+    # for the long names only hostile mail has.
+    return _cached_codec_name(name) if len(name) <= 64 else _codec_name(name)
 
 
-@functools.lru_cache(maxsize=256)
 def _codec_name(name: str) -> str:
-    """`lookup_charset`'s answer, kept: every part and 8-bit header asks, mostly the same
-    few names (an unknown one, such as compat32's "unknown-8bit", costs an exception)."""
     key = name.strip().strip('"').lower()
     key = _CHARSET_ALIASES.get(key, key)
     try:
         return codecs.lookup(key).name
     except (LookupError, ValueError):
         return "utf-8"
+
+
+_cached_codec_name = functools.lru_cache(maxsize=256)(_codec_name)
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:

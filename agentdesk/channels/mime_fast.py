@@ -101,19 +101,15 @@ def content_type(value: object) -> ContentType:
 
     `get_content_type`, `get_content_charset` and `get_param` read only the first
     Content-Type field, so a one-field message answers as the whole mail would. Most
-    mail repeats a few values, so string values are cached.
+    mail repeats a few values, so short string values are cached (a long one, which
+    only hostile mail has, is not kept).
     """
-    if isinstance(value, str):
-        return _content_type_of_text(value)
-    return _content_type_uncached(value)
+    if isinstance(value, str) and len(value) <= 200:
+        return _cached_content_type(value)
+    return _content_type(value)
 
 
-@functools.lru_cache(maxsize=512)
-def _content_type_of_text(value: str) -> ContentType:
-    return _content_type_uncached(value)
-
-
-def _content_type_uncached(value: object) -> ContentType:
+def _content_type(value: object) -> ContentType:
     msg = Message()
     if value is not None:
         msg.set_raw("Content-Type", value)  # type: ignore[arg-type]  # a Header is fine too
@@ -121,6 +117,9 @@ def _content_type_uncached(value: object) -> ContentType:
     return ContentType(
         msg.get_content_type(), msg.get_content_charset(), _never_raises(payload_charset)
     )
+
+
+_cached_content_type = functools.lru_cache(maxsize=512)(_content_type)
 
 
 def _never_raises(charset: object) -> bool:
