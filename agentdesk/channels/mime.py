@@ -493,8 +493,10 @@ def _parse_simple(raw: bytes, digest: str) -> ParsedMail | None:
     if content_type is not None and "name" in content_type.lower():
         return None
     ctype, charset, decodes_8bit = mime_fast.content_type(content_type)
-    if ctype not in ("text/plain", "text/html") or not (decodes_8bit or body.isascii()):
-        return None  # (`_walk`'s get_payload() would raise on this 8-bit body)
+    if ctype not in ("text/plain", "text/html"):
+        return None
+    if not (decodes_8bit or body.isascii()):
+        return None  # `_walk`'s get_payload() may raise on this body, making a parse error
     data = mime_fast.body_bytes(body, headers.get("content-transfer-encoding"))
     text = decode_bytes(data, charset)
     plain, html = ([text], []) if ctype == "text/plain" else ([], [text])

@@ -148,15 +148,17 @@ def body_bytes(body: bytes, transfer_encoding: object) -> bytes:
     msg.set_raw("Content-Transfer-Encoding", transfer_encoding)  # type: ignore[arg-type]
     msg.set_payload(body.decode("ascii", "surrogateescape"))
     data = msg.get_payload(decode=True)
-    return data if isinstance(data, bytes) else body
+    if not isinstance(data, bytes):  # never for a single part: the caller's full path decides
+        raise TypeError(f"get_payload(decode=True) gave {type(data).__name__}")
+    return data
 
 
 # `parseaddr` reads a display name as words ending at any of ()<>@,:;"[] or white
 # space; these words are narrower still (no backslash, no white space of any kind).
-_WORD = r'[^\s()<>@,:;"\[\]\\]++'
+_WORD = r'[^\s()<>@,:;"\[\]\\]++'  # possessive, as below: fail fast
 # A dot-atom of atext (RFC 5322's, with RFC 6532's non-ASCII characters, as in
 # `zoë@example.com`): every character one `parseaddr` keeps as it is.
-_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]++"  # possessive: fail fast
+_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]++"
 _DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*+"
 _ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
 _MAILBOX = re.compile(
@@ -174,7 +176,8 @@ def mailbox(value: str) -> tuple[str, str] | None:
     `"Quoted, Name" <local@domain>` without backslashes. For these parseaddr returns
     the name (the words joined by one space, or the quoted text) and the address as
     written; no comment, group or escape is involved. One more: a route with no
-    address, `Name <@domain>`, for which parseaddr skips the route and gives "".
+    address, `Name <@domain>` (how chat handles come out), for which parseaddr skips
+    the route and gives "" as the address.
     """
     match = _MAILBOX.fullmatch(value)
     if match is None:
@@ -182,7 +185,6 @@ def mailbox(value: str) -> tuple[str, str] | None:
     name, quoted, angle, bare = match.group("name", "quoted", "angle", "bare")
     if bare is not None:
         return "", bare
-    # A route without an address (`<@handle>`, as chat handles come out) reads as "".
     return (name if name is not None else quoted or ""), angle or ""
 
 
@@ -214,7 +216,8 @@ _MONTHS = {
 # RFC 5322's own date format, as mail programs write it: optional day name, day,
 # month, four-digit year (no two-digit year rules apply), hh:mm:ss, numeric zone.
 _DATE = re.compile(
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2})"
+    r" (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r" ([1-9]\d{3}) (\d\d):(\d\d):(\d\d) ([+-]\d{4})",
     re.ASCII,  # int() would read other scripts' digits too; keep to the common case
 )
