@@ -44,7 +44,16 @@ def clean(text: str | None, *, keep_newlines: bool = True) -> str:
 
 
 def one_line(text: str | None, limit: int | None = None) -> str:
-    """A cleaned single line with runs of whitespace collapsed, cut to `limit` characters."""
+    """A cleaned single line with runs of whitespace collapsed, cut to `limit` characters.
+
+    Printable text (the usual case: a mail's header values come through here a dozen
+    times a mail) skips `clean`'s regexes: `str.isprintable` is false for every
+    control (C0, C1, so every escape sequence's first character, tabs and line
+    breaks), every format character (the bidi overrides) and every separator but the
+    ASCII space, so there is nothing for `clean` to remove.
+    """
+    if text and text.isprintable() and (limit is None or len(text) <= limit):
+        return " ".join(text.split())
     line = " ".join(clean(text, keep_newlines=False).split())
     if limit is not None and len(line) > limit:
         return line[: max(limit - 1, 0)] + "…"

@@ -149,27 +149,13 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _one_line(text: str, limit: int | None = None) -> str:
-    """`one_line(text, limit)`, without its regexes for the usual printable text.
-
-    `str.isprintable` is false for every control (C0, C1, so every escape sequence's
-    first character, tabs and line breaks), every format character (the bidi
-    overrides) and every separator but the ASCII space: nothing is left for `clean`
-    to remove, and one_line reduces to collapsing spaces; no cut when it is short.
-    A mail's header values go through this a dozen times.
-    """
-    if text.isprintable() and (limit is None or len(text) <= limit):
-        return " ".join(text.split())
-    return one_line(text, limit)
-
-
 def decode_header(value: object) -> str:
     """An RFC 2047 header value as one clean line; raw 8-bit headers are read as UTF-8."""
     if value is None:
         return ""
     if isinstance(value, str) and "=?" not in value:
         # No encoded word: email.header.decode_header would hand it back unchanged.
-        return _one_line(value[:MAX_HEADER])
+        return one_line(value[:MAX_HEADER])
     source = value if isinstance(value, email.header.Header) else str(value)[:MAX_HEADER]
     try:
         chunks = email.header.decode_header(source)
@@ -179,7 +165,7 @@ def decode_header(value: object) -> str:
         decode_bytes(chunk, charset or "utf-8") if isinstance(chunk, bytes) else chunk
         for chunk, charset in chunks
     ]
-    return _one_line("".join(parts)[:MAX_HEADER])
+    return one_line("".join(parts)[:MAX_HEADER])
 
 
 class _Headers:
@@ -237,7 +223,7 @@ def _header(msg: EmailMessage | _Headers, name: str) -> str:
 
 
 def _msgid(value: str) -> str | None:
-    value = _one_line(value)
+    value = one_line(value)
     if not value:
         return None
     ids = _msgids(value)
@@ -288,9 +274,9 @@ def _sender(msg: EmailMessage | _Headers) -> tuple[str, str]:
             display, address = mime_fast.mailbox(value) or email.utils.parseaddr(value)
         except Exception:
             continue
-        address = _one_line(address, 320).lower()
+        address = one_line(address, 320).lower()
         if "@" in address or display:
-            return _one_line(display, 200), address if "@" in address else ""
+            return one_line(display, 200), address if "@" in address else ""
     return "", ""
 
 
@@ -312,7 +298,7 @@ def _addresses(headers: tuple[object, ...]) -> list[str]:
             pairs = email.utils.getaddresses(values)
     except Exception:
         return []
-    return [_one_line(addr, 320).lower() for _, addr in pairs if "@" in addr][:200]
+    return [one_line(addr, 320).lower() for _, addr in pairs if "@" in addr][:200]
 
 
 def _walk(root: EmailMessage) -> tuple[list[EmailMessage], bool]:
