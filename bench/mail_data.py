@@ -37,7 +37,9 @@ def mails(db: Path, count: int) -> Iterator[bytes]:
         previous: tuple[int, str] | None = None
         for mid, cid, direction, author, address, sent_at, subject, text in rows:
             if direction == "in":
-                sender = f"{author} <{address if '@' in address else address.strip('@') + '@chat.test'}>"
+                # A chat handle ("@fatima") becomes an address of its own, as a person has.
+                email = address if "@" in address.lstrip("@") else address.strip("@") + "@chat.test"
+                sender = f"{author} <{email}>"
                 to = SHOP
             else:
                 sender, to = SHOP, "customer@example.com"
