@@ -118,6 +118,11 @@ def _save_state(
     state.updated_at = utcnow()
 
 
+#: The first batch of a sync is small: its FETCH is the one nothing overlaps (storing
+#: starts when it is in), and the server is slowest on the first one it answers.
+FIRST_BATCH = 100
+
+
 def _batches(client: IMAPClient, uids: list[int], count: int) -> list[list[int]]:
     """`uids` in batches of at most `count` mails and BATCH_BYTES (sizes asked for first)."""
     sizes = fetch_sizes(client, uids)
@@ -126,7 +131,8 @@ def _batches(client: IMAPClient, uids: list[int], count: int) -> list[list[int]]
     current_bytes = 0
     for uid in uids:
         size = sizes.get(uid, 0)
-        if current and (len(current) >= count or current_bytes + size > BATCH_BYTES):
+        limit = count if batches else min(count, FIRST_BATCH)
+        if current and (len(current) >= limit or current_bytes + size > BATCH_BYTES):
             batches.append(current)
             current, current_bytes = [], 0
         current.append(uid)

@@ -55,6 +55,15 @@ def test_a_big_first_sync_parses_in_workers_and_stores_every_thread(
     assert poll_once(store, settings).new == 0
 
 
+def test_the_first_batch_is_small_so_storing_starts_early(
+    dovecot: Dovecot, mailbox: str, store: Store, settings_for
+) -> None:
+    dovecot.fill(mailbox, _thread_mails(1200))
+    seen: list[int] = []
+    poll_once(store, settings_for(batch_size=500), lambda a, f, done, total: seen.append(done))
+    assert seen == [0, imap.FIRST_BATCH, imap.FIRST_BATCH + 500, imap.FIRST_BATCH + 1000, 1200]
+
+
 def test_without_the_fast_reader_or_the_workers_the_sync_stores_the_same(
     dovecot: Dovecot, mailbox: str, store: Store, settings_for, monkeypatch: pytest.MonkeyPatch
 ) -> None:
