@@ -44,7 +44,6 @@ from email.message import Message as EmailMessage
 from email.policy import compat32
 from functools import cached_property
 
-from inscriptis import get_text
 
 from agentdesk.channels import mime_fast
 from agentdesk.channels.automatic import automatic_kind, kind_from_headers
@@ -378,7 +377,10 @@ def _block_text(block: object) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Readable text for an HTML-only mail (inscriptis keeps lists and tables legible)."""
+    """Readable text for an HTML-only mail (inscriptis keeps lists and tables legible;
+    imported here, as most mail has a text part: lxml costs every sync ~10 ms to load)."""
+    from inscriptis import get_text
+
     html = html[:MAX_TEXT]
     try:
         return get_text(html)
