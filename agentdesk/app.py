@@ -14,6 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentdesk import frames  # noqa: F401 (first: Textual reads its frame rate on import)
+
+# isort: split
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding

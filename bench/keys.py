@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from agentdesk.frames import FRAMES_PER_SECOND
 from bench.startup import COLUMNS, LINES, ROOT, _drain
 
 import fcntl
@@ -26,6 +27,10 @@ def run_probe(db: Path, config: Path, *, presses: int, opens: int, views: int,
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTDESK_")}
     env.update(TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES))
+    if bare:  # the floor: Textual as it comes
+        env.pop("TEXTUAL_FPS", None)
+    else:  # the probe imports Textual before agentdesk.app could set this, as the console does
+        env.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "keys.json"
         argv = [sys.executable, "-m", "bench.keys_probe", str(db), str(config), str(out),
