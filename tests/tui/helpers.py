@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -18,7 +19,14 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 15
     """Let the app run until `condition()` holds; fail the test after `timeout` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():
+
+    def holds() -> bool:
+        try:
+            return condition()
+        except NoMatches:  # a screen switched in but still composing has no widgets yet
+            return False
+
+    while not holds():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await _short_workers_done(pilot)
