@@ -255,7 +255,11 @@ class MainScreen(TriageActions, StacksWhenNarrow, Screen[None]):
         if message.after is None:
             self.total = message.total
             self._update_inbox_title()
-            self.inbox_list.set_rows(message.page.rows, message.page.next, message.keep_id)
+            # The row highlighted now, not when the reload was asked for: the agent may
+            # have moved while it ran (a live reload lands up to a second late).
+            current = self.inbox_list.current
+            self.inbox_list.set_rows(message.page.rows, message.page.next,
+                                     current.id if current is not None else message.keep_id)
             if not message.page.rows:
                 self.customer.clear()
                 self.composer.set_conversation(None)

@@ -276,3 +276,21 @@ async def test_keys_remapped_in_the_config_work_and_show_in_help(demo_desk: Desk
         text = str(pilot.app.screen.query_one("#keys").render())
         line = next(l for l in text.splitlines() if "Assign to me" in l and "marked" not in l)
         assert line.split()[0] == "x", line
+
+
+async def test_a_reload_landing_late_leaves_the_cursor_where_the_agent_moved_it(
+    console: AgentdeskApp, demo_desk: Desk
+) -> None:
+    """A live reload asked for on row 3 that lands after the agent pressed home must not
+    pull the cursor back to row 3 (space would then mark, and C close, the wrong rows)."""
+    from agentdesk.messages import PageLoaded
+
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("j", "j")
+        asked_on = screen.inbox_list.current.id  # type: ignore[union-attr]
+        page = inbox.page(demo_desk, screen.view, None, inbox.PAGE_SIZE)  # what the reload read
+        await pilot.press("home")
+        screen.post_message(PageLoaded(screen.view, page, None, asked_on, screen.total))
+        await pilot.pause()
+        assert screen.inbox_list.cursor == 0 and screen.inbox_list.current.id == page.rows[0].id  # type: ignore[union-attr]
