@@ -158,7 +158,10 @@ def body_bytes(body: bytes, transfer_encoding: object) -> bytes:
 _WORD = r'[^\s()<>@,:;"\[\]\\]++'  # possessive, as below: fail fast
 # A dot-atom of atext (RFC 5322's, with RFC 6532's non-ASCII characters, as in
 # `zoë@example.com`): every character one `parseaddr` keeps as it is.
-_ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]++"
+# Written as its complement (printable ASCII but the specials, and every non-ASCII
+# character): the same set, but a range up to U+10FFFF costs re 1.7 ms to compile, and
+# _MAILBOX holds ten of them (17 ms of every sync's start).
+_ATEXT = r'[^\x00-\x20"(),.:;<>@\[\\\]\x7f]++'
 _DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*+"
 _ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
 _MAILBOX = re.compile(
