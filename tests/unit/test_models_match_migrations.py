@@ -47,3 +47,14 @@ def test_reports_read_the_period_through_the_covering_index(store: Store) -> Non
         "closed_at", "first_due_at", "id",
     ]
     assert "ix_conversation_created_at" not in indexes
+
+
+def test_email_sources_are_unique_only_for_synced_and_imported_mail(store: Store) -> None:
+    """The unique index on message.source is partial on both databases (migration 0002):
+    the model states the WHERE for SQLite only, so that PostgreSQL's dialect is not
+    loaded by every process; this checks PostgreSQL's copy has it all the same."""
+    indexes = {ix["name"]: ix for ix in inspect(store.engine).get_indexes("message")}
+    unique = indexes["ux_message_email_source"]
+    where = unique["dialect_options"][f"{store.engine.dialect.name}_where"]
+    assert unique["unique"] and unique["column_names"] == ["source"]
+    assert "imap:%" in str(where) and "import:%" in str(where)
