@@ -2,7 +2,8 @@
 
 Only the visible lines are rendered (`render_line`), and rows arrive in keyset pages
 from the store, so the list costs the same at 60 conversations as at 100,000. When
-the cursor nears the end of what is loaded, the list asks for the next page.
+the cursor nears the end of what is loaded, the list asks for the next page. The top
+line names the columns and stays put while the rows scroll under it.
 
 | Key | Action |
 | --- | --- |
@@ -17,9 +18,11 @@ the cursor nears the end of what is loaded, the list asks for the next page.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -41,6 +44,35 @@ LAST_PAGE_SIZE = 5000
 
 #: The status column: "pending", or "unsent" when a reply failed for good.
 STATUS_WIDTH = 8
+
+#: Lines above the rows: the column names.
+HEADER_LINES = 1
+
+
+class Columns(NamedTuple):
+    """How wide each column of a row is at a given widget width (80 columns and up)."""
+
+    channel: int
+    customer: int
+    subject: int
+    age: int
+    assignee: int
+
+    @classmethod
+    def at(cls, width: int) -> Columns:
+        channel = 9 if width >= 90 else 6
+        customer = 18 if width >= 100 else 14
+        age, assignee = 5, 9 if width >= 90 else 7
+        fixed = 1 + channel + customer + age + assignee + STATUS_WIDTH + 3 + SLA_WIDTH
+        return cls(channel, customer, max(width - fixed, 8), age, assignee)
+
+    def header(self) -> str:
+        """The column names, laid out as `InboxList._segments` lays out a row."""
+        return "".join((
+            " ", _fit("Channel", self.channel), " ", _fit("Customer", self.customer), " ",
+            _fit("Subject", self.subject), " ", "Due".rjust(SLA_WIDTH - 1), " ",
+            "Last".rjust(self.age - 1), " ", _fit("Owner", self.assignee), _fit("Status", STATUS_WIDTH),
+        ))
 
 
 def inbox_subtitle(view: View, total: int | None) -> str:
@@ -81,6 +113,7 @@ class InboxList(ScrollView, can_focus=True):
     InboxList > .inbox-list--dim { color: $text-muted; }
     InboxList > .inbox-list--urgent { color: $error; }
     InboxList > .inbox-list--empty { color: $text-muted; text-style: italic; }
+    InboxList > .inbox-list--header { color: $text-muted; text-style: bold; }
     """ + TRIAGE_CSS + """
     InboxList > .inbox-list--presence { color: $warning; }
     """
@@ -90,6 +123,7 @@ class InboxList(ScrollView, can_focus=True):
         "inbox-list--dim",
         "inbox-list--urgent",
         "inbox-list--empty",
+        "inbox-list--header",
         *TRIAGE_COMPONENTS,
         "inbox-list--presence",
     }
@@ -158,7 +192,7 @@ class InboxList(ScrollView, can_focus=True):
         self._update_size()
         self.cursor = index if index is not None else min(old_index, max(len(self.rows) - 1, 0))
         if keep_id is None or index is None:
-            self.scroll_to(y=max(0, self.cursor - self.size.height // 2), animate=False)
+            self.scroll_to(y=max(0, self.cursor - self.body_height // 2), animate=False)
 
     def append_rows(self, rows: list[ConversationRow], next_cursor: Cursor | None) -> None:
         """Add the next keyset page after the loaded rows."""
@@ -191,8 +225,14 @@ class InboxList(ScrollView, can_focus=True):
             return self.rows[self.cursor]
         return None
 
+    @property
+    def body_height(self) -> int:
+        """How many rows show at once (the header line takes the top)."""
+        return max(self.size.height - HEADER_LINES, 1)
+
     def _update_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) + (1 if self.next_cursor else 0))
+        loading_line = 1 if self.next_cursor else 0
+        self.virtual_size = Size(self.size.width, HEADER_LINES + len(self.rows) + loading_line)
         self.refresh()
 
     # -- cursor ---------------------------------------------------------------
@@ -207,8 +247,8 @@ class InboxList(ScrollView, can_focus=True):
             self.refresh()  # scrolled: every visible line changed
         else:  # only the two rows whose highlight changed (keeps a key press cheap)
             for index in (old, new):
-                if 0 <= index - top < self.size.height:
-                    self.refresh_lines(index - top)
+                if 0 <= index - top < self.body_height:
+                    self.refresh_lines(HEADER_LINES + index - top)
         row = self.current
         if row is not None:
             self.post_message(self.Highlighted(row))
@@ -224,7 +264,7 @@ class InboxList(ScrollView, can_focus=True):
 
     def _scroll_cursor_into_view(self) -> None:
         top = self.scroll_offset.y
-        height = max(self.size.height, 1)
+        height = self.body_height
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + height:
@@ -246,20 +286,21 @@ class InboxList(ScrollView, can_focus=True):
         self.cursor = len(self.rows) - 1
 
     def action_page_down(self) -> None:
-        self.cursor += max(self.size.height - 1, 1)
+        self.cursor += max(self.body_height - 1, 1)
 
     def action_page_up(self) -> None:
-        self.cursor -= max(self.size.height - 1, 1)
+        self.cursor -= max(self.body_height - 1, 1)
 
     def action_open(self) -> None:
         row = self.current
         if row is not None:
             self.post_message(self.Opened(row))
 
-    async def _on_click(self, event: object) -> None:
-        y = getattr(event, "y", None)
-        if isinstance(y, int):
-            self.cursor = self.scroll_offset.y + y
+    async def _on_click(self, event: events.Click) -> None:
+        """Highlight the row clicked (the header and the border do nothing)."""
+        at = event.get_content_offset(self)  # event.y counts the border line too
+        if at is not None and at.y >= HEADER_LINES:
+            self.cursor = self.scroll_offset.y + at.y - HEADER_LINES
 
     def on_resize(self) -> None:
         self._update_size()
@@ -267,9 +308,12 @@ class InboxList(ScrollView, can_focus=True):
     # -- drawing --------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        index = self.scroll_offset.y + y
         width = self.size.width
         base = self.rich_style
+        if y < HEADER_LINES:
+            style = base + self.get_component_rich_style("inbox-list--header")
+            return Strip([Segment(_fit(Columns.at(width).header(), width), style)], width)
+        index = self.scroll_offset.y + y - HEADER_LINES
         if index >= len(self.rows):
             if index == 0:
                 style = base + self.get_component_rich_style("inbox-list--empty")
@@ -290,14 +334,12 @@ class InboxList(ScrollView, can_focus=True):
         """One row laid out in columns that shrink to fit the width (80 columns and up)."""
         now = utcnow()
         mark = "•" if row.id in self.marked else ("!" if row.priority in ("high", "urgent") else " ")
-        channel_w = 9 if width >= 90 else 6
-        customer_w = 18 if width >= 100 else 14
+        columns = Columns.at(width)
+        channel_w, customer_w, subject_w = columns.channel, columns.customer, columns.subject
         tail = [
-            (age_label(row.last_message_at, now).rjust(4), 5),
-            (one_line(row.assignee or "-"), 9 if width >= 90 else 7),
+            (age_label(row.last_message_at, now).rjust(columns.age - 1), columns.age),
+            (one_line(row.assignee or "-"), columns.assignee),
         ]
-        fixed = 1 + channel_w + customer_w + sum(w for _, w in tail) + STATUS_WIDTH + 3 + SLA_WIDTH
-        subject_w = max(width - fixed, 8)
         mark_style = style if selected else style + self.get_component_rich_style("inbox-list--urgent")
         segments = [
             Segment(mark, mark_style),

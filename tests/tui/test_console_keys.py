@@ -220,7 +220,7 @@ async def test_a_failed_reply_shows_the_error_and_f_sends_it_again(console: Agen
         assert "not delivered: 550 5.2.2 mailbox full; F sends it again" in thread
         # The inbox line says so too, for whoever is not looking at this conversation.
         inbox = screen.inbox_list
-        line = "".join(seg.text for seg in inbox.render_line(inbox.cursor - round(inbox.scroll_offset.y)))
+        line = "".join(seg.text for seg in inbox.render_line(1 + inbox.cursor - round(inbox.scroll_offset.y)))  # below the header
         assert screen.inbox_list.current.undelivered and "unsent" in line  # type: ignore[union-attr]
         await pilot.press("escape", "F")  # out of the composer, then F
         await until(pilot, lambda: not any(m.delivery == "failed" for m in screen.customer.detail.messages))  # type: ignore[union-attr]
@@ -294,3 +294,26 @@ async def test_a_reload_landing_late_leaves_the_cursor_where_the_agent_moved_it(
         screen.post_message(PageLoaded(screen.view, page, None, asked_on, screen.total))
         await pilot.pause()
         assert screen.inbox_list.cursor == 0 and screen.inbox_list.current.id == page.rows[0].id  # type: ignore[union-attr]
+
+
+async def test_the_top_line_names_the_columns_and_stays_while_the_rows_scroll(console: AgentdeskApp) -> None:
+    def line(y: int) -> str:
+        return "".join(seg.text for seg in screen.inbox_list.render_line(y))
+
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        inbox_list = screen.inbox_list
+        header = line(0)
+        for name in ("Channel", "Customer", "Subject", "Due", "Last", "Owner", "Status"):
+            assert name in header
+        first = inbox_list.rows[0]
+        assert first.customer.name in line(1)
+        # Each name sits over its column: the status column starts where "Status" does.
+        assert line(1).index(first.status, header.index("Owner") + 5) == header.index("Status")
+        await pilot.press("G")  # to the last row: it shows on the bottom line, the header stays
+        assert inbox_list.scroll_offset.y > 0 and line(0) == header
+        assert inbox_list.rows[inbox_list.cursor].customer.name in line(inbox_list.size.height - 1)
+        await pilot.click(InboxList, offset=(10, 1))  # the header: the cursor stays put
+        assert inbox_list.cursor == len(inbox_list.rows) - 1
+        await pilot.click(InboxList, offset=(10, 4))  # the third row shown
+        assert inbox_list.cursor == round(inbox_list.scroll_offset.y) + 2

@@ -67,7 +67,7 @@ async def test_hostile_subjects_and_bodies_render_literally(tmp_path: Path, no_u
         assert "[bold red]x[/]" in titles and "[/" in titles and "[b" in titles
         lines = "\n".join(
             "".join(segment.text for segment in screen.inbox_list.render_line(y))
-            for y in range(len(HOSTILE_SUBJECTS) + 1)
+            for y in range(len(HOSTILE_SUBJECTS) + 2)  # the header line, then every row
         )
         assert "[bold red]x[/]" in lines
         assert "[link=file:///etc/passwd]click[/link]" in lines
