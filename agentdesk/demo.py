@@ -109,6 +109,9 @@ SCENARIOS: list[Scenario] = [
     ], reply="Hi {first}, yes: within 30 days, opened or not. Here is how...", status=Status.CLOSED),
 ]
 
+#: Where the chat scenarios sit in SCENARIOS (chat customers take them in turn).
+CHAT_SLOTS = [i for i, scenario in enumerate(SCENARIOS) if scenario.channel == "chat"]
+
 #: Hand-picked statuses for the first conversations so the demo shows every view.
 URGENT_EVERY = 7
 
@@ -238,8 +241,9 @@ def _write_conversations(
         for index in range(start, min(start + batch, size)):
             conv_id = index + 1
             scenario = SCENARIOS[index % len(SCENARIOS)]
-            if scenario.channel == "chat":
-                customer_id = chat_capable[index % len(chat_capable)]
+            if scenario.channel == "chat":  # the chat customers in turn, so no one asks twice
+                chat_turn = (index // len(SCENARIOS)) * len(CHAT_SLOTS) + CHAT_SLOTS.index(index % len(SCENARIOS))
+                customer_id = chat_capable[chat_turn % len(chat_capable)]
             else:
                 customer_id = (index % n_customers) + 1
             first = customers[customer_id - 1]["name"].split()[0]

@@ -37,6 +37,14 @@ def test_demo_covers_the_scenarios_a_shop_meets(demo_desk: Desk, pinned_clock: d
     assert len(soon) >= 2, "a few close to breaching their SLA"
 
 
+def test_no_demo_chat_customer_asks_the_same_thing_twice(demo_desk: Desk) -> None:
+    """Two identical rows from one customer look like a duplicate-import bug in the demo."""
+    with demo_desk.store.session() as session:
+        chats = session.exec(select(Conversation).where(Conversation.channel == "chat")).all()
+    asked = [(c.customer_id, c.preview.split("order")[0]) for c in chats]
+    assert len(chats) >= 10 and len(set(asked)) == len(asked)
+
+
 def test_the_demo_store_finds_customers_by_address_as_a_synced_store_does(demo_desk: Desk) -> None:
     """The demo fills the search index in one go: with the same sender text (name and
     address) the triggers index for mail that arrives later."""
