@@ -115,7 +115,7 @@ def show(
         return
     out = Console(highlight=False)
     out.print(Text(f"#{detail.row.id} {one_line(detail.row.title)}", style="bold"))
-    out.print(Text(f"{one_line(detail.customer.name)} · {detail.row.channel} · {detail.row.status}"))
+    out.print(Text(f"{one_line(detail.customer.name)} · {detail.row.network or detail.row.channel} · {detail.row.status}"))
     for message in detail.messages:
         out.print()
         who = one_line(message.author or message.author_address)

@@ -96,7 +96,8 @@ def open_detail(desk: Desk, conversation_id: int) -> ConversationDetail:
                 vip=customer.vip,
                 addresses=addresses,
                 conversations=[
-                    PastConversation(p.id or 0, p.channel, p.subject or p.preview, p.status, p.created_at, p.last_message_at)
+                    PastConversation(p.id or 0, p.channel, p.subject or p.preview, p.status, p.created_at,
+                                     p.last_message_at, p.network)
                     for p in past
                 ],
             ),

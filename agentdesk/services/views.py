@@ -141,6 +141,8 @@ class PastConversation:
     status: str
     created_at: datetime
     last_message_at: datetime
+    network: str | None = None
+    """The chat network a bridge reported (whatsapp, telegram...), as the inbox shows it."""
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,18 @@ Everything the customer wrote is shown as plain `Content` (never markup) after
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.reactive import Reactive
 from textual.widgets import Static
 
 from agentdesk.clock import utcnow
 from agentdesk.services.views import ConversationDetail, MessageView
 from agentdesk.text import clean, one_line
-from agentdesk.widgets.inbox_list import age_label
+from agentdesk.widgets.inbox_list import age_label, channel_label
 
 DIRECTION_LABELS = {
     "in": ("◀ customer", "$accent"),
@@ -51,7 +54,8 @@ def history_content(detail: ConversationDetail) -> Content:
         current = past.id == detail.row.id
         lines.append("\n")
         lines.append(("▸ " if current else "  ", "bold"))
-        lines.append((f"#{past.id} {past.last_message_at:%Y-%m-%d} {past.channel:<5} {past.status:<7} ", "dim"))
+        channel = one_line(past.network or past.channel, 9)
+        lines.append((f"#{past.id} {past.last_message_at:%Y-%m-%d} {channel:<9} {past.status:<7} ", "dim"))
         lines.append((one_line(past.subject, 80), "bold" if current else ""))
     return Content.assemble(*lines)
 
@@ -108,6 +112,14 @@ class CustomerPane(VerticalScroll, can_focus=True):
         self.presence = ""
         """Who else views or replies to the shown conversation ("bo replying"), or ""."""
 
+    def set_reactive(self, reactive: Reactive[Any], value: Any) -> None:
+        """Never scroll above the top. Textual 8.2.8 anchors a pane whose content is
+        shorter than the pane at a negative scroll_y (set here, past the validators), which
+        leaves blank lines above the customer's name (Textualize/textual#6652)."""
+        if reactive.name in ("scroll_y", "scroll_target_y") and isinstance(value, (int, float)):
+            value = max(value, 0)
+        super().set_reactive(reactive, value)
+
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static(Content("Select a conversation (j/k, Enter)."), id="customer-info", classes="section")
         yield Static("", id="history", classes="section")
@@ -156,7 +168,7 @@ class CustomerPane(VerticalScroll, can_focus=True):
         detail = self.detail
         if detail is None:
             return
-        title = f"#{detail.row.id} · {one_line(detail.row.title, 80)} · {detail.row.channel} · {detail.row.status}"
+        title = f"#{detail.row.id} · {one_line(detail.row.title, 80)} · {channel_label(detail.row)} · {detail.row.status}"
         if detail.row.assignee:
             title += f" · {one_line(detail.row.assignee)}"
         parts: list[Content | tuple[str, str] | str] = [title]

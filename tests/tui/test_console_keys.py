@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from sqlmodel import select
 
 from agentdesk.app import AgentdeskApp
@@ -47,6 +49,49 @@ async def test_enter_opens_thread_and_customer_history(console: AgentdeskApp, de
         assert [m.id for m in detail.messages] == sorted(m.id for m in stored)
         assert {p.id for p in detail.customer.conversations} == {p.id for p in past}
         assert detail.customer.addresses, "every address of the customer is shown"
+
+
+async def test_a_chat_shows_its_network_in_the_history_and_thread_title(console: AgentdeskApp) -> None:
+    """The inbox says "telegram", not "chat": so do the customer's history and the thread."""
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        index = next(i for i, r in enumerate(screen.inbox_list.rows) if r.network)
+        row = screen.inbox_list.rows[index]
+        await pilot.press(*["j"] * index, "enter")
+        await until(pilot, lambda: screen.customer.detail is not None and screen.customer.detail.row.id == row.id)
+        title = str(screen.customer.query_one("#thread-title").render())
+        history = str(screen.customer.query_one("#history").render())
+        assert f" · {row.network} · " in title
+        assert f"#{row.id} " in history and f" {row.network} " in history.split(f"#{row.id} ")[1][:30]
+
+
+async def test_the_customer_pane_starts_at_the_top_when_it_fits_and_at_the_newest_message_when_not(
+    console: AgentdeskApp, demo_desk: Desk
+) -> None:
+    """A short conversation shows from the customer's name down (no blank lines above:
+    Textualize/textual#6652); a long one shows its newest message."""
+    from agentdesk.services import compose
+    from agentdesk.services.compose import Kind
+
+    async with console.run_test(size=(120, 60)) as pilot:  # a pane tall enough for a short one
+        screen = await loaded(pilot)
+        pane = screen.customer
+        with demo_desk.store.session() as session:
+            counts = Counter(m.conversation_id for m in session.exec(select(Message)))
+        short = next(i for i, r in enumerate(screen.inbox_list.rows) if counts[r.id] == 1)
+        long_id = screen.inbox_list.rows[short + 1].id
+        for n in range(12):  # enough notes for the thread to outgrow the pane
+            compose.queue(demo_desk, long_id, f"note {n}\nmore", Kind.NOTE)
+        await pilot.press(*["j"] * (short + 1), "ctrl+r")  # the long one first, then back
+        await until(pilot, lambda: pane.detail is not None and pane.detail.row.id == long_id
+                    and len(pane.detail.messages) > 12)
+        await until(pilot, lambda: pane.max_scroll_y > 0 and pane.scroll_y == pane.max_scroll_y)
+        await pilot.press("k")
+        await until(pilot, lambda: pane.detail is not None and len(pane.detail.messages) == 1)
+        await pilot.pause(0.2)
+        info = pane.query_one("#customer-info")
+        assert pane.max_scroll_y == 0, "the short conversation fits"
+        assert pane.scroll_y == 0 and info.region.y == pane.content_region.y
 
 
 async def test_r_then_ctrl_s_queues_the_reply_and_shows_it(console: AgentdeskApp, demo_desk: Desk) -> None:
