@@ -69,7 +69,7 @@ class Columns(NamedTuple):
     def header(self) -> str:
         """The column names, laid out as `InboxList._segments` lays out a row."""
         return "".join((
-            " ", _fit("Channel", self.channel), " ", _fit("Customer", self.customer), " ",
+            " ", _fit("Channel" if self.channel >= 7 else "Chan", self.channel), " ", _fit("Customer", self.customer), " ",
             _fit("Subject", self.subject), " ", "Due".rjust(SLA_WIDTH - 1), " ",
             "Last".rjust(self.age - 1), " ", _fit("Owner", self.assignee), _fit("Status", STATUS_WIDTH),
         ))

@@ -12,7 +12,7 @@ from agentdesk.services import Desk, inbox
 from agentdesk.services.views import View
 from agentdesk.store.models import Agent, Conversation, Direction, Message, OutboxItem
 from agentdesk.widgets.composer import Composer
-from agentdesk.widgets.inbox_list import InboxList
+from agentdesk.widgets.inbox_list import Columns, InboxList
 from tests.console_fixtures import PINNED_NOW as PINNED
 from tests.tui.helpers import loaded, shown, until
 
@@ -351,6 +351,8 @@ async def test_the_top_line_names_the_columns_and_stays_while_the_rows_scroll(co
         header = line(0)
         for name in ("Channel", "Customer", "Subject", "Due", "Last", "Owner", "Status"):
             assert name in header
+        for width in (78, 98, 118):  # no name cut short at 80 columns or wider
+            assert "…" not in Columns.at(width).header()
         first = inbox_list.rows[0]
         assert first.customer.name in line(1)
         # Each name sits over its column: the status column starts where "Status" does.
