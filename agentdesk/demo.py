@@ -200,6 +200,7 @@ def write_demo(
         _write_conversations(engine, rng, now, size, extra_per, customers, points, chat_capable,
                              agent_ids, n_customers, progress)
     _advance_sequences(engine)
+    store.after_bulk_load()
 
 
 def _advance_sequences(engine: Engine) -> None:

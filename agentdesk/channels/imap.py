@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from agentdesk.channels.accounts import Account, ServerSettings
 from agentdesk.channels.bulkfetch import BodyFetch, Fetched, Parser, fetch_sizes
-from agentdesk.channels.ingest import Incoming, store_mails
+from agentdesk.channels.ingest import BULK_MAILS, Incoming, store_mails
 from agentdesk.channels.mime import ParsedMail
 from agentdesk.clock import utcnow
 from agentdesk.store import Store, fts_backlog
@@ -142,8 +142,6 @@ def _batches(client: IMAPClient, uids: list[int], count: int) -> list[list[int]]
     return batches
 
 
-#: A sync of at least this many mails into SQLite checkpoints the WAL once, at its end.
-BULK_MAILS = 1000
 #: WAL pages between automatic checkpoints meanwhile (SQLite's default is 1,000).
 BULK_CHECKPOINT_PAGES = 1_000_000
 
@@ -269,6 +267,8 @@ def sync_folder(
             indexer.close()
         if bulk:
             _checkpoint_now(store)
+    if new >= BULK_MAILS:
+        store.after_bulk_load()
     return FolderReport(
         account.name, folder, new, duplicates, errors, automatic, fetched, rescanned
     )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentdesk.channels.ingest import Incoming, store_mails
+from agentdesk.channels.ingest import BULK_MAILS, Incoming, store_mails
 from agentdesk.store import Store
 
 BATCH = 100
@@ -67,4 +67,6 @@ def import_mail(
         if progress:
             progress(min(start + BATCH, total), total)
     box.close()
+    if new >= BULK_MAILS:
+        store.after_bulk_load()
     return ImportReport(total, new, duplicates, errors)

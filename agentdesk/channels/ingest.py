@@ -58,6 +58,11 @@ from agentdesk.text import one_line
 
 UNKNOWN_SENDER = "unknown sender"
 
+#: A sync or import of at least this many mails is a bulk load: into SQLite the sync
+#: checkpoints the WAL once, at its end, and indexes for search beside the storing; on
+#: either database the store's statistics are refreshed after it (`Store.after_bulk_load`).
+BULK_MAILS = 1000
+
 _MESSAGES = Message.__table__  # type: ignore[attr-defined]
 _ATTACHMENTS = Attachment.__table__  # type: ignore[attr-defined]
 _EVENTS = Event.__table__  # type: ignore[attr-defined]
