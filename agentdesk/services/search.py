@@ -1,7 +1,7 @@
 """Search (`/`): the query language of agentdesk.services.query over the store.
 
-With words, the full-text index finds matching messages (FTS5 on SQLite, the tsvector
-GIN index of migration 0001 on PostgreSQL) and conversations are ranked by their best
+With words, the full-text index finds matching messages (FTS5 on SQLite, the stored
+tsvector column and its GIN index of migration 0013 on PostgreSQL) and conversations are ranked by their best
 message (bm25 / ts_rank). To stay fast when a word matches half the store, only the
 newest `CANDIDATES` matching messages are ranked: the index hands them over in rowid
 order and stops, so the cost does not grow with the number of matches (the result
@@ -37,7 +37,7 @@ from agentdesk.services.query import (
 )
 from agentdesk.services.tags import tags_of
 from agentdesk.services.views import ConversationRow
-from agentdesk.store.fts import PG_TSVECTOR
+from agentdesk.store.fts import PG_SEARCH_VECTOR
 from agentdesk.store.models import Agent, Conversation, Customer, Status
 
 #: How many of the newest matching messages are ranked (see the module docstring).
@@ -47,12 +47,10 @@ COUNT_CAP = 1_000
 #: bm25 column weights: subject, text, author.
 BM25_WEIGHTS = (5.0, 1.0, 3.0)
 
-_PG_TSVECTOR: str = PG_TSVECTOR
-
 
 def _pg_vector(alias: str) -> str:
-    """PG_TSVECTOR over the columns of `alias` (PostgreSQL still matches the GIN index)."""
-    return _PG_TSVECTOR.replace("coalesce(", f"coalesce({alias}.")
+    """The stored tsvector of the message `alias` (PostgreSQL; GIN-indexed, migration 0013)."""
+    return f"{alias}.{PG_SEARCH_VECTOR}"
 
 
 @dataclass(frozen=True)

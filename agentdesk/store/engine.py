@@ -124,10 +124,10 @@ class Store:
 
         PostgreSQL plans from sampled statistics that autovacuum refreshes only after a
         while (a minute or more); until then a store just filled by a first sync, an
-        import or the demo looks empty to the planner, which then reads the whole
-        message table for every search instead of the full-text index (measured: 25 ms
-        rather than 1 ms a query at 3,000 messages, and it grows with the table).
-        ANALYZE samples, so it takes well under a second at any size. SQLite's planner
+        import or the demo looks empty to the planner, which then plans every query as
+        for an empty table: whole-table scans for searches and inbox pages (with the
+        tsvector computed per row, before migration 0013: 25 ms rather than 1 ms a
+        search at 3,000 messages, growing with the table). ANALYZE samples, so it takes well under a second at any size. SQLite's planner
         needs no statistics for these queries: nothing to do.
         """
         if self.is_sqlite:

@@ -64,10 +64,22 @@ FTS_INDEX_RANGE = (
     "WHERE id BETWEEN :first AND :last"
 )
 
-#: The tsvector PostgreSQL searches; agentdesk.store.search uses the same expression.
+#: The tsvector PostgreSQL searches: subject, text and sender.
 PG_TSVECTOR = (
     "to_tsvector('simple', coalesce(subject, '') || ' ' || coalesce(text, '') || ' ' || "
     "coalesce(author, '') || ' ' || coalesce(author_address, ''))"
 )
 
-__all__ = ["FTS_BACKLOG_TABLE", "FTS_INDEX_RANGE", "FTS_SQLITE", "FTS_SQLITE_TRIGGERS", "PG_TSVECTOR"]
+#: Since migration 0013 it is stored (a generated column, indexed by GIN), so that ranking
+#: a search's candidates reads each one's vector instead of parsing its text again.
+PG_SEARCH_VECTOR = "search_vector"
+PG_SEARCH_COLUMN = (
+    f"ALTER TABLE message ADD COLUMN {PG_SEARCH_VECTOR} tsvector "
+    f"GENERATED ALWAYS AS ({PG_TSVECTOR}) STORED"
+)
+PG_SEARCH_INDEX = f"CREATE INDEX ix_message_search ON message USING gin ({PG_SEARCH_VECTOR})"
+
+__all__ = [
+    "FTS_BACKLOG_TABLE", "FTS_INDEX_RANGE", "FTS_SQLITE", "FTS_SQLITE_TRIGGERS",
+    "PG_SEARCH_COLUMN", "PG_SEARCH_INDEX", "PG_SEARCH_VECTOR", "PG_TSVECTOR",
+]

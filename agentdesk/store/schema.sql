@@ -1,6 +1,6 @@
 -- A new agentdesk SQLite store: the schema the migrations build (see fresh.py).
 -- Written by `python -m agentdesk.store.fresh`; do not edit by hand.
--- heads: 0003 0004 0005 0007 0012
+-- heads: 0003 0004 0005 0007 0013
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -271,4 +271,4 @@ INSERT INTO alembic_version (version_num) VALUES ('0003');
 INSERT INTO alembic_version (version_num) VALUES ('0004');
 INSERT INTO alembic_version (version_num) VALUES ('0005');
 INSERT INTO alembic_version (version_num) VALUES ('0007');
-INSERT INTO alembic_version (version_num) VALUES ('0012');
+INSERT INTO alembic_version (version_num) VALUES ('0013');

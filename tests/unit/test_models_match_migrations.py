@@ -17,9 +17,9 @@ from sqlmodel import SQLModel
 import agentdesk.store.models  # noqa: F401  (registers every table on the metadata)
 from agentdesk.store import Store
 
-#: Full-text search lives outside the models: the FTS5 table on SQLite, this GIN
-#: expression index on PostgreSQL (migration 0001).
-NOT_IN_MODELS = {"ix_message_fts"}
+#: Full-text search lives outside the models: the FTS5 table on SQLite, this GIN index
+#: of the stored search_vector column on PostgreSQL (migration 0013).
+NOT_IN_MODELS = {"ix_message_search"}
 
 
 def _index_drift(store: Store) -> list[str]:
