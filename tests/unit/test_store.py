@@ -106,3 +106,23 @@ def test_postgresql_full_text_keeps_a_stored_tsvector_in_step(pg_url: str) -> No
         indexes = {i["name"] for i in inspect(conn).get_indexes("message")}
     assert "ix_message_search" in indexes and "ix_message_fts" not in indexes
     store.dispose()
+
+
+def test_migration_0013_down_and_up_again_on_postgresql(pg_url: str) -> None:
+    """Down: the expression index of 0001 is back and the column gone; up: found again."""
+    from alembic import command
+
+    store = Store.open(pg_url)
+    _, first = inbound(store, text="The parcel arrived crushed")
+    command.downgrade(alembic_config(store.engine), "0013@0012")
+    with store.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("message")}
+        indexes = {i["name"] for i in inspect(conn).get_indexes("message")}
+    assert "search_vector" not in columns and "ix_message_fts" in indexes
+    command.upgrade(alembic_config(store.engine), "heads")
+    with store.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT id FROM message WHERE search_vector @@ plainto_tsquery('simple', 'crushed')")
+        ).all()
+    assert [row[0] for row in found] == [first]
+    store.dispose()
