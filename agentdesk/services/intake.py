@@ -297,17 +297,14 @@ def new_conversation(
     channel: str,
     subject: str,
     at: datetime,
-    *,
-    network: str | None = None,
-    account: str | None = None,
-    external_key: str | None = None,
+    **where: str | None,
 ) -> Conversation:
-    """An empty open conversation (flushed, so it has its id); `add_inbound` fills it."""
+    """An empty open conversation (flushed, so it has its id); `add_inbound` fills it.
+
+    `where`: its network, account and external_key, as `conversation_values` takes them.
+    """
     assert customer.id is not None
-    conv = Conversation(**conversation_values(
-        customer.id, channel, subject, at, network=network, account=account,
-        external_key=external_key,
-    ))
+    conv = Conversation(**conversation_values(customer.id, channel, subject, at, **where))
     session.add(conv)
     session.flush()
     return conv
