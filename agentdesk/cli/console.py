@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentdesk.cli.state import CliState, fail
+from agentdesk.config import default_db_path
 from agentdesk.demo import DEFAULT_SIZE, write_demo
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.views import View, to_jsonable
@@ -27,9 +28,36 @@ def _state(ctx: typer.Context) -> CliState:
     return state
 
 
+def _demo_target(state: CliState, path: str | None) -> str:
+    """Where the demo goes: --path, else --db, else demo.db beside the usual store.
+
+    Beside it only when that store is a file: a team's PostgreSQL URL says nothing about
+    where a local demo file belongs (Path() of a URL made a folder named after it), so
+    the demo then goes to the data folder.
+    """
+    if path or state.db:
+        return str(path or state.db)
+    location = state.store_location()
+    if "://" in location:
+        return str(default_db_path().with_name("demo.db"))
+    return str(Path(location).with_name("demo.db"))
+
+
+def _shown(target: str) -> str:
+    """The target as it may be printed: a database URL without its password."""
+    if "://" not in target:
+        return target
+    from sqlalchemy.engine import make_url
+
+    return make_url(target).render_as_string(hide_password=True)
+
+
 def demo(
     ctx: typer.Context,
-    path: Annotated[Path | None, typer.Option(help="Where to write the demo store.")] = None,
+    path: Annotated[
+        str | None,
+        typer.Option(help="Where to write the demo store: a file (replaced), or an empty database's URL."),
+    ] = None,
     size: Annotated[int, typer.Option(help="How many conversations to write.")] = DEFAULT_SIZE,
     messages: Annotated[
         int | None, typer.Option(help="Pad threads to about this many messages in all.")
@@ -38,13 +66,16 @@ def demo(
 ) -> None:
     """Write a new demo store (no mail account needed) and open the console on it."""
     state = _state(ctx)
-    if path is None:
-        path = Path(state.db) if state.db else Path(state.store_location()).with_name("demo.db")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    store = Store.open(path)
+    target = _demo_target(state, path)
+    if "://" not in target:  # a file: a new one each time
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    store = Store.open(target)
+    if "://" in target and conversations.any_exist(store):
+        store.dispose()
+        raise fail(f"{_shown(target)} already holds conversations: the demo only fills an empty database", 2)
     err = Console(stderr=True)
-    with err.status(f"writing {size} demo conversations to {path}") as status:
+    with err.status(f"writing {size} demo conversations to {_shown(target)}") as status:
         write_demo(
             store,
             size,
@@ -52,7 +83,7 @@ def demo(
             agent_login=state.settings().agent.login,
             progress=lambda done, total: status.update(f"writing demo conversations {done}/{total}"),
         )
-    err.print(f"demo store written to {path}", markup=False, highlight=False)
+    err.print(f"demo store written to {_shown(target)}", markup=False, highlight=False)
     if tui:
         from agentdesk.app import make_app
 

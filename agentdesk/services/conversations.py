@@ -20,6 +20,7 @@ from agentdesk.services.views import (
     MessageView,
     PastConversation,
 )
+from agentdesk.store import Store
 from agentdesk.store.models import (
     NO_DUE,
     Agent,
@@ -36,6 +37,12 @@ from agentdesk.store.models import (
 
 class NotFound(LookupError):
     """No conversation has that id."""
+
+
+def any_exist(store: Store) -> bool:
+    """Whether the store holds any conversation at all."""
+    with store.session() as session:
+        return session.exec(select(Conversation.id).limit(1)).first() is not None
 
 
 def _get(session: Session, conversation_id: int) -> Conversation:

@@ -94,3 +94,29 @@ def test_default_store_lives_in_the_platform_data_dir(tmp_path: Path, no_user_co
     done = subprocess.run([str(script), "list"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "data" / "agentdesk" / "agentdesk.db").exists()
+
+
+def test_demo_fills_an_empty_postgresql_database_and_refuses_one_in_use(
+    pg_url: str, tmp_path: Path, no_user_config: None
+) -> None:
+    """A team's URL is a database, not a file: the demo fills it only while it is empty
+    (never a store in use), and says where it went without the password."""
+    result = _run("demo", "--path", pg_url, "--no-tui")
+    assert "agentdesk-test" not in result.output and "***" in result.output  # the password
+    records = _run("--db", pg_url, "list", "--view", "all", "--json").output.splitlines()
+    assert len(records) >= 60
+    again = runner.invoke(app, ["demo", "--path", pg_url, "--no-tui"])
+    assert again.exit_code == 2 and "already holds conversations" in again.output
+    assert len(_run("--db", pg_url, "list", "--view", "all", "--json").output.splitlines()) == len(records)
+
+
+def test_demo_beside_a_postgresql_store_goes_to_the_data_folder(
+    pg_url: str, tmp_path: Path, no_user_config: None, monkeypatch
+) -> None:
+    """With the usual store on PostgreSQL, `agentdesk demo` writes demo.db in the data
+    folder (it used to make a folder named after the URL, in the current directory)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    _run("demo", "--no-tui", env={"AGENTDESK_DATABASE_URL": pg_url})
+    assert (tmp_path / "data" / "agentdesk" / "demo.db").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
