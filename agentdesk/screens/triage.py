@@ -214,7 +214,8 @@ class TriageActions:
         self._search_next = found.next_offset
         self.total = found.total
         self._update_inbox_title()
-        self.inbox_list.set_rows(found.rows, _more(found))
+        best = found.rows[0].id if found.rows else None  # a new search starts at its best match
+        self.inbox_list.set_rows(found.rows, _more(found), best)
         if not found.rows:
             self.inbox_list.empty_text = "No conversation matches. / to change the search, empty to clear."
             self.customer.clear()

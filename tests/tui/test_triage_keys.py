@@ -87,6 +87,17 @@ async def test_p_sets_priority_and_slash_searches_in_the_inbox(console: Agentdes
         await until(pilot, lambda: screen.search_query is None and bool(screen.inbox_list.rows))
 
 
+async def test_a_new_search_starts_at_its_best_match(console: AgentdeskApp) -> None:
+    """Not at the row number the cursor had in the inbox before it."""
+    async with console.run_test(size=(120, 40)) as pilot:
+        screen = await loaded(pilot)
+        await pilot.press("j", "j", "j", "slash", *"kettle", "enter")
+        await until(pilot, lambda: screen.search_query == "kettle")
+        assert len(screen.inbox_list.rows) > 3 and screen.inbox_list.cursor == 0
+        await until(pilot, lambda: screen.customer.detail is not None
+                    and screen.customer.detail.row.id == screen.inbox_list.rows[0].id)
+
+
 async def test_U_shows_urgency_reasons(console: AgentdeskApp) -> None:
     async with console.run_test(size=(120, 40)) as pilot:
         screen = await loaded(pilot)
