@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from agentdesk.store.heads import MIGRATIONS, script_heads
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -128,13 +132,17 @@ class Store:
         for an empty table: whole-table scans for searches and inbox pages (with the
         tsvector computed per row, before migration 0013: 25 ms rather than 1 ms a
         search at 3,000 messages, growing with the table). ANALYZE samples, so it takes well under a second at any size. SQLite's planner
-        needs no statistics for these queries: nothing to do.
+        needs no statistics for these queries: nothing to do. The rows are committed by
+        then, so a failure here is only logged: autovacuum will get there in the end.
         """
         if self.is_sqlite:
             return
-        with self.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE message, conversation, customer, contactpoint")
-            conn.commit()
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE message, conversation, customer, contactpoint")
+                conn.commit()
+        except SQLAlchemyError as error:
+            log.warning("refreshing the planner's statistics after a bulk load: %s", error)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -52,3 +52,21 @@ def test_an_import_of_thousands_of_mails_refreshes_the_statistics(pg_url: str, t
         assert _analyzed(store, "message") and _analyzed(store, "conversation")
     finally:
         store.dispose()
+
+
+def test_statistics_that_cannot_be_refreshed_are_only_logged(pg_url: str, caplog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The mail is committed before ANALYZE runs: a server gone meanwhile must not turn a
+    finished sync into a failed one."""
+    from sqlalchemy.exc import OperationalError
+
+    store = Store.open(pg_url)
+
+    def gone() -> None:
+        raise OperationalError("ANALYZE", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(store.engine, "connect", gone)
+    with caplog.at_level("WARNING"):
+        store.after_bulk_load()
+    assert "server closed the connection" in caplog.text
+    monkeypatch.undo()
+    store.dispose()
