@@ -22,6 +22,7 @@ from agentdesk.doctor import (
 )
 from agentdesk.sharing import DEFAULT_SHARED_DIR, SharedLayout, SharingError, init_shared
 from agentdesk.store import Store
+from agentdesk.store.engine import shown_location
 
 
 def _state(ctx: typer.Context) -> CliState:
@@ -49,9 +50,9 @@ def init(
     """Create the store; with --shared, for every member of GROUP and nobody else."""
     state = _state(ctx)
     if not shared:
-        store = Store.open(state.store_location())
+        store = state.open_store()
         store.dispose()
-        typer.echo(f"store ready at {store.url}")
+        typer.echo(f"store ready at {shown_location(store.url)}")
         return
     if not group:
         raise fail("--shared needs --group GROUP (the unix group of the agents)", 2)
@@ -90,7 +91,7 @@ def doctor(ctx: typer.Context) -> None:
             store.dispose()
         except Exception as error:  # unreachable server, unreadable file, no tables yet
             findings.append(
-                Finding(Level.FAIL, "store", f"cannot read {location}: {str(error).splitlines()[0]}",
+                Finding(Level.FAIL, "store", f"cannot read {shown_location(location)}: {str(error).splitlines()[0]}",
                         "check the path or URL, and that you may read it (`agentdesk doctor` as that user)")
             )
         from agentdesk.channels.chat.doctor import check_chat

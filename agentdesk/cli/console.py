@@ -18,7 +18,7 @@ from agentdesk.config import default_db_path
 from agentdesk.demo import DEFAULT_SIZE, write_demo
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.views import View, to_jsonable
-from agentdesk.store import Store
+from agentdesk.store.engine import shown_location
 from agentdesk.text import clean, one_line
 
 
@@ -43,15 +43,6 @@ def _demo_target(state: CliState, path: str | None) -> str:
     return str(Path(location).with_name("demo.db"))
 
 
-def _shown(target: str) -> str:
-    """The target as it may be printed: a database URL without its password."""
-    if "://" not in target:
-        return target
-    from sqlalchemy.engine import make_url
-
-    return make_url(target).render_as_string(hide_password=True)
-
-
 def demo(
     ctx: typer.Context,
     path: Annotated[
@@ -70,12 +61,12 @@ def demo(
     if "://" not in target:  # a file: a new one each time
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
-    store = Store.open(target)
+    store = state.open_store(target)
     if "://" in target and conversations.any_exist(store):
         store.dispose()
-        raise fail(f"{_shown(target)} already holds conversations: the demo only fills an empty database", 2)
+        raise fail(f"{shown_location(target)} already holds conversations: the demo only fills an empty database", 2)
     err = Console(stderr=True)
-    with err.status(f"writing {size} demo conversations to {_shown(target)}") as status:
+    with err.status(f"writing {size} demo conversations to {shown_location(target)}") as status:
         write_demo(
             store,
             size,
@@ -83,7 +74,7 @@ def demo(
             agent_login=state.settings().agent.login,
             progress=lambda done, total: status.update(f"writing demo conversations {done}/{total}"),
         )
-    err.print(f"demo store written to {_shown(target)}", markup=False, highlight=False)
+    err.print(f"demo store written to {shown_location(target)}", markup=False, highlight=False)
     if tui:
         from agentdesk.app import make_app
 

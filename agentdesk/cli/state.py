@@ -16,6 +16,7 @@ from agentdesk.config import ConfigError, Settings, default_db_path, load_settin
 
 if TYPE_CHECKING:
     from agentdesk.services import Desk
+    from agentdesk.store import Store
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -65,9 +66,19 @@ class CliState:
             or str(default_db_path())
         )
 
+    def open_store(self, location: str | None = None, *, migrate: bool = True) -> Store:
+        """The store at `location` (else the usual one), opened and migrated; one that
+        cannot be opened is said in one line (exit 1), not with a traceback."""
+        from agentdesk.store import Store
+        from agentdesk.store.engine import StoreUnavailable
+
+        try:
+            return Store.open(location or self.store_location(), migrate=migrate)
+        except StoreUnavailable as error:
+            raise fail(str(error), 1) from error
+
     def desk(self) -> Desk:
         """The store opened (and migrated) with the current agent."""
         from agentdesk.services import Desk
-        from agentdesk.store import Store
 
-        return Desk.for_settings(Store.open(self.store_location()), self.settings())
+        return Desk.for_settings(self.open_store(), self.settings())

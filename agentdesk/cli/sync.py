@@ -44,7 +44,7 @@ def _open(ctx: typer.Context) -> tuple[CliState, Store]:
     if not accounts and not chats:
         where = settings.file or "the config file (none found; use --config)"
         raise fail(f"no [[accounts]] or [[chat]] in {where}", 2)
-    return state, Store.open(state.store_location())
+    return state, state.open_store()
 
 
 def sync(
@@ -147,7 +147,7 @@ def import_mail(
         chosen = accounts[0] if accounts else None
     name = account or (chosen.name if chosen else "import")
     ours = frozenset({chosen.address.lower()}) if chosen else frozenset()
-    store = Store.open(state.store_location())
+    store = state.open_store()
     err = Console(stderr=True, highlight=False)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err

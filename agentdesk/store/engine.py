@@ -32,6 +32,26 @@ def url_for(path_or_url: str | Path) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def shown_location(path_or_url: str | Path) -> str:
+    """A store's location as it may be printed: a database URL without its password."""
+    text = str(path_or_url)
+    if "://" not in text:
+        return text
+    from sqlalchemy.engine import make_url
+
+    return make_url(text).render_as_string(hide_password=True)
+
+
+class StoreUnavailable(RuntimeError):
+    """The store could not be opened (server down, not a database, no permission): the
+    message says which store and why in one line, as the CLI and the console print it."""
+
+    @classmethod
+    def because(cls, path_or_url: str | Path, error: BaseException) -> StoreUnavailable:
+        reason = getattr(error, "orig", None) or error  # the driver's words, not SQLAlchemy's wrapping
+        return cls(f"cannot open the store {shown_location(path_or_url)}: {' '.join(str(reason).split())}")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -104,9 +124,12 @@ class Store:
     def open(cls, path_or_url: str | Path, *, migrate: bool = True) -> Store:
         """Open (and create or upgrade) the store at a file path or database URL."""
         url = url_for(path_or_url)
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return cls(url, migrate=migrate)
+        try:
+            if url.startswith("sqlite:///"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            return cls(url, migrate=migrate)
+        except (SQLAlchemyError, OSError) as error:
+            raise StoreUnavailable.because(path_or_url, error) from error
 
     @property
     def is_sqlite(self) -> bool:

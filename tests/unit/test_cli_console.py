@@ -120,3 +120,18 @@ def test_demo_beside_a_postgresql_store_goes_to_the_data_folder(
     _run("demo", "--no-tui", env={"AGENTDESK_DATABASE_URL": pg_url})
     assert (tmp_path / "data" / "agentdesk" / "demo.db").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_a_store_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path: Path, no_user_config: None) -> None:
+    """A PostgreSQL server that is down (port 1 refuses at once) and a file where the
+    store's folder should be: exit 1, which store and why, and never the password."""
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("not a folder")
+    for location, why in (("postgresql+psycopg://agent:s3cret@127.0.0.1:1/desk", "Connection refused"),
+                          (str(blocked / "store.db"), "File exists")):
+        done = subprocess.run([str(Path(sys.executable).with_name("agentdesk")), "--db", location, "list"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("agentdesk: cannot open the store "), done.stderr
+        assert why in lines[0] and "s3cret" not in done.stderr and "Traceback" not in done.stderr
