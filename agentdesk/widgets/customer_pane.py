@@ -50,12 +50,14 @@ def history_content(detail: ConversationDetail) -> Content:
     lines: list[Content | tuple[str, str] | str] = [
         (f"History: {len(detail.customer.conversations)} conversation(s)", "bold")
     ]
+    id_width = max((len(str(past.id)) for past in detail.customer.conversations), default=1)
     for past in detail.customer.conversations:
         current = past.id == detail.row.id
         lines.append("\n")
         lines.append(("▸ " if current else "  ", "bold"))
         channel = one_line(past.network or past.channel, 9)
-        lines.append((f"#{past.id} {past.last_message_at:%Y-%m-%d} {channel:<9} {past.status:<7} ", "dim"))
+        number = f"#{past.id}".ljust(id_width + 1)  # the dates in one column: #7 and #12
+        lines.append((f"{number} {past.last_message_at:%Y-%m-%d} {channel:<9} {past.status:<7} ", "dim"))
         lines.append((one_line(past.subject, 80), "bold" if current else ""))
     return Content.assemble(*lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from sqlmodel import select
@@ -49,6 +50,11 @@ async def test_enter_opens_thread_and_customer_history(console: AgentdeskApp, de
         assert [m.id for m in detail.messages] == sorted(m.id for m in stored)
         assert {p.id for p in detail.customer.conversations} == {p.id for p in past}
         assert detail.customer.addresses, "every address of the customer is shown"
+        # The history as shown: every past conversation, dates in one column (#1 and #51).
+        history = str(screen.customer.query_one("#history").render()).splitlines()[1:]
+        assert len(history) == len(past) and len({len(str(p.id)) for p in past}) > 1
+        dates = [re.search(r" \d{4}-\d\d-\d\d ", line) for line in history]
+        assert all(dates) and len({d.start() for d in dates if d}) == 1, history
 
 
 async def test_a_chat_shows_its_network_in_the_history_and_thread_title(console: AgentdeskApp) -> None:
