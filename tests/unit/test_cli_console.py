@@ -123,12 +123,16 @@ def test_demo_beside_a_postgresql_store_goes_to_the_data_folder(
 
 
 def test_a_store_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path: Path, no_user_config: None) -> None:
-    """A PostgreSQL server that is down (port 1 refuses at once) and a file where the
-    store's folder should be: exit 1, which store and why, and never the password."""
+    """A PostgreSQL server that is down (port 1 refuses at once), a file where the store's
+    folder should be, a file that is not a database: exit 1, which store and why, and
+    never the password."""
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("not a folder")
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"\x00not SQLite at all\n" * 400)
     for location, why in (("postgresql+psycopg://agent:s3cret@127.0.0.1:1/desk", "Connection refused"),
-                          (str(blocked / "store.db"), "File exists")):
+                          (str(blocked / "store.db"), "File exists"),
+                          (str(garbage), "not a database")):
         done = subprocess.run([str(Path(sys.executable).with_name("agentdesk")), "--db", location, "list"],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 1, done.stderr
