@@ -22,7 +22,7 @@ from agentdesk.doctor import (
 )
 from agentdesk.sharing import DEFAULT_SHARED_DIR, SharedLayout, SharingError, init_shared
 from agentdesk.store import Store
-from agentdesk.store.engine import shown_location
+from agentdesk.store.engine import StoreUnavailable, shown_location
 
 
 def _state(ctx: typer.Context) -> CliState:
@@ -90,8 +90,10 @@ def doctor(ctx: typer.Context) -> None:
             findings += check_agent(store, settings.agent.login)
             store.dispose()
         except Exception as error:  # unreachable server, unreadable file, no tables yet
+            said = str(error) if isinstance(error, StoreUnavailable) else (
+                f"cannot read {shown_location(location)}: {str(error).splitlines()[0]}")
             findings.append(
-                Finding(Level.FAIL, "store", f"cannot read {shown_location(location)}: {str(error).splitlines()[0]}",
+                Finding(Level.FAIL, "store", said,
                         "check the path or URL, and that you may read it (`agentdesk doctor` as that user)")
             )
         from agentdesk.channels.chat.doctor import check_chat

@@ -139,3 +139,7 @@ def test_a_store_that_cannot_be_opened_is_one_line_not_a_traceback(tmp_path: Pat
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("agentdesk: cannot open the store "), done.stderr
         assert why in lines[0] and "s3cret" not in done.stderr and "Traceback" not in done.stderr
+        doctor = subprocess.run([str(Path(sys.executable).with_name("agentdesk")), "--db", location, "doctor"],
+                                capture_output=True, text=True, timeout=60)
+        assert "FAIL store: cannot " in doctor.stdout and why in doctor.stdout, doctor.stdout
+        assert "s3cret" not in doctor.stdout + doctor.stderr
