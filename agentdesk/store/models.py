@@ -102,6 +102,9 @@ class Conversation(SQLModel, table=True):
             "last_message_at",
             "id",
         ),
+        # "all" and "mine" (not closed: a status range) page in this order (0014).
+        Index("ix_conversation_sort", "sort_due", "last_message_at", "id"),
+        Index("ix_conversation_assignee_due", "assignee_id", "sort_due", "last_message_at", "id"),
         Index("ix_conversation_status_urgency", "status", "urgency", "last_message_at"),
         Index("ix_conversation_last_message_at", "last_message_at"),
         Index("ix_conversation_status_recent", "status", "last_message_at"),

@@ -1,6 +1,6 @@
 -- A new agentdesk SQLite store: the schema the migrations build (see fresh.py).
 -- Written by `python -m agentdesk.store.fresh`; do not edit by hand.
--- heads: 0003 0004 0005 0007 0013
+-- heads: 0003 0004 0005 0007 0014
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL, 
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -198,6 +198,8 @@ CREATE TRIGGER message_fts_au AFTER UPDATE OF subject, text, author, author_addr
         INSERT INTO message_fts(rowid, subject, text, author)
         VALUES (new.id, new.subject, new.text, new.author || ' ' || new.author_address);
     END;
+CREATE INDEX ix_conversation_sort ON conversation (sort_due, last_message_at, id);
+CREATE INDEX ix_conversation_assignee_due ON conversation (assignee_id, sort_due, last_message_at, id);
 CREATE INDEX ix_message_source ON message (source);
 CREATE TABLE chat_position (
 	account VARCHAR NOT NULL, 
@@ -271,4 +273,4 @@ INSERT INTO alembic_version (version_num) VALUES ('0003');
 INSERT INTO alembic_version (version_num) VALUES ('0004');
 INSERT INTO alembic_version (version_num) VALUES ('0005');
 INSERT INTO alembic_version (version_num) VALUES ('0007');
-INSERT INTO alembic_version (version_num) VALUES ('0013');
+INSERT INTO alembic_version (version_num) VALUES ('0014');
