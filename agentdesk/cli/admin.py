@@ -22,7 +22,8 @@ from agentdesk.doctor import (
 )
 from agentdesk.sharing import DEFAULT_SHARED_DIR, SharedLayout, SharingError, init_shared
 from agentdesk.store import Store
-from agentdesk.store.engine import StoreUnavailable, shown_location
+from agentdesk.store.engine import StoreUnavailable
+from agentdesk.store.location import shown_location
 
 
 def _state(ctx: typer.Context) -> CliState:

@@ -18,7 +18,7 @@ from agentdesk.config import default_db_path
 from agentdesk.demo import DEFAULT_SIZE, write_demo
 from agentdesk.services import Desk, compose, conversations, inbox
 from agentdesk.services.views import View, to_jsonable
-from agentdesk.store.engine import shown_location
+from agentdesk.store.location import is_database_url, shown_location
 from agentdesk.text import clean, one_line
 
 
@@ -38,7 +38,7 @@ def _demo_target(state: CliState, path: str | None) -> str:
     if path or state.db:
         return str(path or state.db)
     location = state.store_location()
-    if "://" in location:
+    if is_database_url(location):
         return str(default_db_path().with_name("demo.db"))
     return str(Path(location).with_name("demo.db"))
 
@@ -58,11 +58,11 @@ def demo(
     """Write a new demo store (no mail account needed) and open the console on it."""
     state = _state(ctx)
     target = _demo_target(state, path)
-    if "://" not in target:  # a file: a new one each time
+    if not is_database_url(target):  # a file: a new one each time
         for suffix in ("", "-wal", "-shm"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
     store = state.open_store(target)
-    if "://" in target and conversations.any_exist(store):
+    if is_database_url(target) and conversations.any_exist(store):
         store.dispose()
         raise fail(f"{shown_location(target)} already holds conversations: the demo only fills an empty database", 2)
     err = Console(stderr=True)

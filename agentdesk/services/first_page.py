@@ -20,6 +20,7 @@ from pathlib import Path
 from agentdesk.clock import utcnow
 from agentdesk.services.views import ContactView, ConversationRow, CustomerRef, Page
 from agentdesk.store.heads import script_heads
+from agentdesk.store.location import is_database_url
 
 #: As in `inbox.PAGE_SIZE` (a test keeps them equal; importing inbox would load SQLAlchemy).
 PAGE_SIZE = 200
@@ -42,7 +43,7 @@ def _time(value: str | None) -> datetime | None:
 
 def sqlite_path(location: str) -> Path | None:
     """The file behind a store location (a path or a sqlite URL); None for other databases."""
-    if "://" not in location:
+    if not is_database_url(location):
         return Path(location).expanduser()
     if location.startswith("sqlite:///"):
         return Path(location.removeprefix("sqlite:///"))

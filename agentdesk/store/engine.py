@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from agentdesk.store.heads import MIGRATIONS, script_heads
+from agentdesk.store.location import is_database_url, shown_location
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +29,9 @@ BUSY_TIMEOUT_MS = 10_000
 def url_for(path_or_url: str | Path) -> str:
     """A SQLAlchemy URL for a file path, or the URL itself when it already is one."""
     text = str(path_or_url)
-    if "://" in text:
+    if is_database_url(text):
         return text
     return f"sqlite:///{Path(text).expanduser().resolve()}"
-
-
-def shown_location(path_or_url: str | Path) -> str:
-    """A store's location as it may be printed: a database URL without its password."""
-    text = str(path_or_url)
-    if "://" not in text:
-        return text
-    from sqlalchemy.engine import make_url
-
-    return make_url(text).render_as_string(hide_password=True)
 
 
 class StoreUnavailable(RuntimeError):
